@@ -1,0 +1,1 @@
+"""The build side: everything here runs at build time only and is imported by the command line."""

@@ -1,0 +1,45 @@
+"""Delete old releases: keep the newest N and always the one ``current`` points at."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from .release import CURRENT, RELEASES, TEMP_PREFIX
+
+
+def clean(output: Path, keep: int) -> list[Path]:
+    """Remove all but the ``keep`` most recently current releases, and leftovers of killed builds.
+
+    The caller holds the output lock, so no temporary folder belongs to a live build.
+    """
+    releases = output / RELEASES
+    removed: list[Path] = []
+    for leftover in sorted(output.glob(TEMP_PREFIX + "*")) + sorted(releases.glob(TEMP_PREFIX + "*")):
+        _remove(leftover)
+        removed.append(leftover)
+    if not releases.is_dir():
+        return removed
+    try:
+        current = (output / CURRENT).resolve(strict=True)
+    except OSError:
+        current = None
+    found = sorted(
+        (p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: (p.stat().st_mtime_ns, p.name),
+        reverse=True,
+    )
+    kept = {p for p in found[:keep]} | ({current} if current else set())
+    for release in found:
+        if release not in kept and release.resolve() != current:
+            _remove(release)
+            removed.append(release)
+    return removed
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        os.unlink(path)
+    else:
+        shutil.rmtree(path)

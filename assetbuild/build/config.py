@@ -1,0 +1,185 @@
+"""Read and check ``[tool.assetbuild]``: every key has a default, every mistake names its key."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import BuildFailed, ConfigError, closest
+
+COMPRESSORS = ("gzip", "br")
+CSS_INPUTS = (".css", ".scss", ".sass")
+JS_INPUTS = (".js", ".mjs")
+SASS_SUFFIXES = (".scss", ".sass")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a build needs to know, with paths made absolute."""
+
+    root: Path
+    source: Path
+    templates: Path | None
+    output: Path
+    cache_dir: Path
+    url_prefix: str = "/static/"
+    compress: tuple[str, ...] = COMPRESSORS
+    keep: int = 5
+    exclude: tuple[str, ...] = ("**/*.md",)
+    bundles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    source_maps: bool = True
+    follow_symlinks_outside: bool = False
+    origin: str = "defaults"
+
+    def display(self, path: Path) -> str:
+        """A path as a person wants to read it: relative to the working folder where possible."""
+        try:
+            return os.path.relpath(path)
+        except ValueError:
+            return str(path)
+
+
+DEFAULTS: dict[str, Any] = {
+    "source": "static_src",
+    "templates": "templates",
+    "output": "dist",
+    "cache_dir": ".assetbuild-cache",
+    "url_prefix": "/static/",
+    "compress": list(COMPRESSORS),
+    "keep": 5,
+    "exclude": ["**/*.md"],
+    "bundles": {},
+    "source_maps": True,
+    "follow_symlinks_outside": False,
+}
+
+
+def load_config(config_file: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Config:
+    """The configuration of ``config_file``, else of ``pyproject.toml`` in ``cwd``, else the defaults.
+
+    A file named ``pyproject.toml`` is read at ``[tool.assetbuild]``; any other file at its top level.
+    Relative paths are relative to the file's folder.
+    """
+    cwd = cwd or Path.cwd()
+    if config_file is None:
+        candidate = cwd / "pyproject.toml"
+        if not candidate.is_file():
+            return from_mapping({}, cwd, "defaults")
+        config_file = candidate
+    path = Path(config_file).absolute()
+    shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    try:
+        with open(path, "rb") as f:
+            document = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError("configuration file not found", shown) from None
+    except IsADirectoryError:
+        raise ConfigError("is a folder, not a configuration file", shown) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"invalid TOML: {err}", shown) from None
+    table = document
+    if path.name == "pyproject.toml":
+        table = document.get("tool", {}).get("assetbuild", {})
+        shown += " [tool.assetbuild]"
+    return from_mapping(table, path.parent, shown)
+
+
+def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
+    """Check a configuration table and turn it into a ``Config``; all mistakes at once."""
+    errors: list[ConfigError] = []
+
+    def bad(message: str) -> None:
+        errors.append(ConfigError(message, origin))
+
+    for key in table:
+        if key not in DEFAULTS:
+            hint = closest(key, DEFAULTS)
+            bad(f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+    values = {**DEFAULTS, **{k: v for k, v in table.items() if k in DEFAULTS}}
+    for key, default in DEFAULTS.items():
+        value = values[key]
+        expected = type(default)
+        if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+            bad(f"{key!r} must be a whole number, not {value!r}")
+        elif expected is not int and not isinstance(value, expected):
+            bad(f"{key!r} must be a {_kind(expected)}, not {value!r}")
+    if errors:
+        raise BuildFailed(errors)
+
+    if any(not isinstance(c, str) or c not in COMPRESSORS for c in values["compress"]):
+        bad(f"'compress' takes {list(COMPRESSORS)}, not {values['compress']!r}")
+    if values["keep"] < 1:
+        bad(f"'keep' must be at least 1, not {values['keep']}")
+    if any(not isinstance(g, str) for g in values["exclude"]):
+        bad("'exclude' must be a list of glob strings")
+    if not values["url_prefix"]:
+        bad("'url_prefix' must not be empty")
+    for key in ("source", "output"):
+        if not values[key]:
+            bad(f"{key!r} must not be empty")
+    bundles = _check_bundles(values["bundles"], bad)
+    if errors:
+        raise BuildFailed(errors)
+
+    prefix = values["url_prefix"] if values["url_prefix"].endswith("/") else values["url_prefix"] + "/"
+    return Config(
+        root=root,
+        source=(root / values["source"]).absolute(),
+        templates=(root / values["templates"]).absolute() if values["templates"] else None,
+        output=(root / values["output"]).absolute(),
+        cache_dir=(root / values["cache_dir"]).absolute(),
+        url_prefix=prefix,
+        compress=tuple(dict.fromkeys(values["compress"])),
+        keep=values["keep"],
+        exclude=tuple(values["exclude"]),
+        bundles=bundles,
+        source_maps=values["source_maps"],
+        follow_symlinks_outside=values["follow_symlinks_outside"],
+        origin=origin,
+    )
+
+
+def bundle_kind(name: str) -> str | None:
+    """'css' or 'js' by a bundle's or an input's suffix; None for anything else."""
+    lower = name.lower()
+    if lower.endswith(CSS_INPUTS):
+        return "css"
+    if lower.endswith(JS_INPUTS):
+        return "js"
+    return None
+
+
+def _check_bundles(raw: Mapping[str, Any], bad: Any) -> dict[str, tuple[str, ...]]:
+    bundles: dict[str, tuple[str, ...]] = {}
+    seen: dict[str, str] = {}
+    for name, inputs in raw.items():
+        where = f"bundle {name!r}"
+        if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) for i in inputs):
+            bad(f"{where}: inputs must be a non-empty list of paths")
+            continue
+        kind = bundle_kind(name)
+        if kind is None or name.lower().endswith(SASS_SUFFIXES):
+            bad(f"{where}: an output must end in .css or .js")
+            continue
+        if name.startswith("/") or ".." in name.split("/") or "\\" in name:
+            bad(f"{where}: an output must be a relative path inside the release")
+            continue
+        if name.lower() in seen:
+            bad(f"{where}: two outputs with one name ({seen[name.lower()]!r} and {name!r})")
+            continue
+        seen[name.lower()] = name
+        for item in inputs:
+            if bundle_kind(item) not in (None, kind) and not any(c in item for c in "*?["):
+                bad(f"{where}: input {item!r} is not {kind.upper()}; a bundle cannot mix CSS and JS")
+            if item.startswith("/") or ".." in item.split("/"):
+                bad(f"{where}: input {item!r} must be relative to the source folder")
+        bundles[name] = tuple(inputs)
+    return bundles
+
+
+def _kind(t: type) -> str:
+    return {str: "string", bool: "boolean (true/false)", list: "list", dict: "table"}.get(t, t.__name__)

@@ -1,0 +1,149 @@
+"""Find and rewrite the references one file makes to others: a pure function of bytes.
+
+CSS: ``url(...)``, ``@import "..."`` and ``/*# sourceMappingURL=... */``; JS: the
+``//# sourceMappingURL=...`` comment. Comments and strings are skipped, so
+``content: "url(x)"`` is not a reference. Working on bytes keeps every byte that
+is not rewritten, whatever its encoding.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+_STRING = rb""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'"""
+_CSS = re.compile(
+    rb"(?P<comment>/\*.*?(?:\*/|\Z))"
+    rb"|(?P<url>\burl\(\s*(?:\"(?P<dq>(?:[^\"\\\n]|\\.)*)\"|'(?P<sq>(?:[^'\\\n]|\\.)*)'"
+    rb"|(?P<bare>[^\s\"'()\\]*))\s*\))"
+    rb"|(?P<import>@import\s+(?:\"(?P<idq>(?:[^\"\\\n]|\\.)*)\"|'(?P<isq>(?:[^'\\\n]|\\.)*)'))"
+    rb"|(?P<string>" + _STRING + rb")",
+    re.S | re.I,
+)
+_CSS_MAP = re.compile(rb"/\*[#@]\s*sourceMappingURL=(?P<target>[^\s*]+)\s*\*/")
+_JS_MAP = re.compile(rb"(?m)^[ \t]*//[#@][ \t]*sourceMappingURL=(?P<target>\S+)[ \t]*\r?$")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One reference as written: ``target`` spans ``start:end`` of the file's bytes."""
+
+    start: int
+    end: int
+    target: bytes
+    kind: str  # "url", "import" or "sourcemap"
+    line: int
+    col: int
+    comment: tuple[int, int] | None = None  # the whole sourceMappingURL comment, to drop it
+
+    @property
+    def text(self) -> str:
+        return self.target.decode("utf-8", "surrogateescape")
+
+
+def kind_of(name: str) -> str | None:
+    """Which finder reads a file: 'css', 'js' or none."""
+    lower = name.lower()
+    if lower.endswith(".css"):
+        return "css"
+    if lower.endswith((".js", ".mjs")):
+        return "js"
+    return None
+
+
+def find(data: bytes, kind: str) -> list[Reference]:
+    """Every reference in ``data`` (a 'css' or 'js' file), in order."""
+    found: list[tuple[int, int, str, tuple[int, int] | None]] = []
+    if kind == "css":
+        for m in _CSS.finditer(data):
+            group = m.lastgroup
+            if group == "comment":
+                mapped = _CSS_MAP.fullmatch(m.group())
+                if mapped:
+                    start = m.start() + mapped.start("target")
+                    found.append((start, start + len(mapped.group("target")), "sourcemap", m.span()))
+            elif m.group("url") is not None:
+                name = next(g for g in ("dq", "sq", "bare") if m.group(g) is not None)
+                found.append((m.start(name), m.end(name), "url", None))
+            elif m.group("import") is not None:
+                name = "idq" if m.group("idq") is not None else "isq"
+                found.append((m.start(name), m.end(name), "import", None))
+    elif kind == "js":
+        for m in _JS_MAP.finditer(data):
+            found.append((m.start("target"), m.end("target"), "sourcemap", m.span()))
+    return [_reference(data, start, end, k, c) for start, end, k, c in found]
+
+
+def _reference(data: bytes, start: int, end: int, kind: str, comment: tuple[int, int] | None) -> Reference:
+    line_start = data.rfind(b"\n", 0, start) + 1
+    return Reference(start, end, data[start:end], kind, data.count(b"\n", 0, start) + 1,
+                     start - line_start + 1, comment)
+
+
+def is_local(target: str) -> bool:
+    """True for a relative path to another file; false for data:, absolute, scheme, //cdn and #frag."""
+    return bool(target) and not (
+        target.startswith(("/", "#", "\\")) or _SCHEME.match(target) or target.strip() != target
+    )
+
+
+def split(target: str) -> tuple[str, str]:
+    """``img/a.png?v=2#x`` -> (``img/a.png``, ``?v=2#x``)."""
+    cut = min((i for i in (target.find("?"), target.find("#")) if i >= 0), default=len(target))
+    return target[:cut], target[cut:]
+
+
+def resolve(referrer: str, target: str) -> str | None:
+    """The logical name a local reference points at, or None where it climbs out of the root."""
+    path, _ = split(target)
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(referrer), unquote(path)))
+    if joined == "." or joined.startswith("../") or joined == ".." or joined.startswith("/"):
+        return None
+    return joined
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One replacement made by ``rewrite``: at ``start`` (in the old bytes), ``old`` bytes became ``new``."""
+
+    start: int
+    old: int
+    new: int
+
+
+def rewrite(
+    data: bytes, references: Iterable[Reference], replace: Callable[[Reference], bytes | None]
+) -> tuple[bytes, list[Edit]]:
+    """Replace each reference's target with ``replace(ref)``; None drops a sourceMappingURL
+    comment (or keeps any other reference as it is). Returns the new bytes and the edits."""
+    out: list[bytes] = []
+    edits: list[Edit] = []
+    pos = 0
+    for ref in sorted(references, key=lambda r: r.start):
+        new = replace(ref)
+        if new is None and ref.comment is not None:
+            start, end = ref.comment
+            if end < len(data) and data[end:end + 1] == b"\n" and (start == 0 or data[start - 1:start] == b"\n"):
+                end += 1
+        elif new is None or new == ref.target:
+            continue
+        else:
+            start, end = ref.start, ref.end
+        out.append(data[pos:start])
+        out.append(new or b"")
+        edits.append(Edit(start, end - start, len(new or b"")))
+        pos = end
+    out.append(data[pos:])
+    return b"".join(out), edits
+
+
+def hashed_name(name: str, digest: str) -> str:
+    """``css/app.css`` -> ``css/app.<digest>.css``; a name without a suffix gets ``.<digest>``."""
+    folder, _, base = name.rpartition("/")
+    stem, dot, suffix = base.rpartition(".")
+    hashed = f"{stem}.{digest}.{suffix}" if dot and stem else f"{base}.{digest}"
+    return f"{folder}/{hashed}" if folder else hashed

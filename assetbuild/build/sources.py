@@ -1,0 +1,128 @@
+"""Find the source files and decide what is published: bundles, and every other plain file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from wcmatch import glob
+
+from ..errors import AssetbuildError, BuildFailed, ConfigError, SourceError
+from .config import SASS_SUFFIXES, Config, bundle_kind
+
+GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
+GLOB_CHARS = frozenset("*?[{")
+
+
+@dataclass(frozen=True)
+class SourceTree:
+    """Every file under ``source`` (after ``exclude``), by logical name (a relative POSIX path)."""
+
+    root: Path
+    files: Mapping[str, Path]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one build publishes: bundle name -> its inputs, and the plain files published as they are."""
+
+    tree: SourceTree
+    bundles: Mapping[str, tuple[str, ...]]
+    plain: tuple[str, ...]
+
+    @property
+    def published(self) -> frozenset[str]:
+        return frozenset(self.bundles) | frozenset(self.plain)
+
+
+def scan(config: Config) -> SourceTree:
+    """Walk ``config.source`` in sorted order; refuse links that lead outside it unless allowed."""
+    root = config.source
+    if not root.is_dir():
+        raise BuildFailed([ConfigError(f"'source' folder {config.display(root)} does not exist", config.origin)])
+    real_root = root.resolve()
+    files: dict[str, Path] = {}
+    errors: list[AssetbuildError] = []
+    seen_dirs: set[Path] = set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        here = Path(folder)
+        real = here.resolve()
+        if real in seen_dirs:  # a link loop
+            dirs[:] = []
+            continue
+        seen_dirs.add(real)
+        dirs.sort()
+        for entry in [*list(dirs), *sorted(names)]:
+            path = here / entry
+            if path.is_symlink() and not config.follow_symlinks_outside:
+                target = path.resolve()
+                if not target.is_relative_to(real_root):
+                    errors.append(SourceError(
+                        config.display(path),
+                        f"symbolic link leads outside the source folder (to {target}); "
+                        "set follow_symlinks_outside = true to allow it",
+                    ))
+                    if entry in dirs:
+                        dirs.remove(entry)
+                    continue
+            if entry in dirs:
+                continue
+            logical = path.relative_to(root).as_posix()
+            if config.exclude and glob.globmatch(logical, list(config.exclude), flags=GLOB_FLAGS):
+                continue
+            if path.is_file():
+                files[logical] = path
+    if errors:
+        raise BuildFailed(errors)
+    return SourceTree(root=root, files=dict(sorted(files.items())))
+
+
+def plan(config: Config, tree: SourceTree) -> Plan:
+    """Expand each bundle's inputs (globs in sorted order, duplicates once) and list the plain files."""
+    errors: list[AssetbuildError] = []
+    bundles: dict[str, tuple[str, ...]] = {}
+    names = list(tree.files)
+    for output, patterns in config.bundles.items():
+        kind = bundle_kind(output)
+        inputs: dict[str, None] = {}
+        for pattern in patterns:
+            if GLOB_CHARS.intersection(pattern):
+                matched = [n for n in names if glob.globmatch(n, pattern, flags=GLOB_FLAGS)]
+                if not matched:
+                    errors.append(ConfigError(f"bundle {output!r}: glob {pattern!r} matches no file", config.origin))
+                matched = [n for n in matched if not _is_partial(n)]
+            elif pattern in tree.files:
+                matched = [pattern]
+            else:
+                errors.append(ConfigError(
+                    f"bundle {output!r}: input {pattern!r} does not exist "
+                    f"({config.display(config.source / pattern)})", config.origin))
+                matched = []
+            for name in matched:
+                if bundle_kind(name) != kind:
+                    errors.append(ConfigError(
+                        f"bundle {output!r}: input {name!r} is not {kind.upper()}; "
+                        "a bundle cannot mix CSS and JS", config.origin))
+                inputs[name] = None
+        bundles[output] = tuple(inputs)
+    used = {i for inputs in bundles.values() for i in inputs}
+    plain = tuple(
+        n for n in names if n not in used and not n.lower().endswith(SASS_SUFFIXES)
+    )
+    lower_plain = {n.lower(): n for n in plain}
+    for output in bundles:
+        if output.lower() in lower_plain:
+            errors.append(ConfigError(
+                f"bundle {output!r}: two outputs with one name: the source file "
+                f"{lower_plain[output.lower()]!r} is published under it too", config.origin))
+    if errors:
+        raise BuildFailed(errors)
+    return Plan(tree=tree, bundles=bundles, plain=plain)
+
+
+def _is_partial(name: str) -> bool:
+    """Sass partials (``_x.scss``) are imported, never bundled on their own."""
+    base = name.rsplit("/", 1)[-1]
+    return base.startswith("_") and base.lower().endswith(SASS_SUFFIXES)

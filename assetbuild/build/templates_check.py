@@ -1,0 +1,64 @@
+"""Check at build time that templates name only assets the release has.
+
+Reads each template's Jinja2 syntax tree (not its text), so a call is found however
+it is written, and a name that is not a literal is reported as a warning.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import jinja2
+from jinja2 import nodes
+
+from ..errors import AssetbuildError, SourceError, closest
+
+HELPERS = frozenset({"asset_url", "asset_tag"})
+TEMPLATE_SUFFIXES = (".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".txt", ".svg")
+
+
+def template_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith(TEMPLATE_SUFFIXES))
+
+
+def check_templates(
+    folder: Path | None,
+    assets: Iterable[str],
+    display: Callable[[Path], str],
+    warn: Callable[[str], None],
+) -> list[AssetbuildError]:
+    """Every unknown asset name and syntax error under ``folder``; warnings go to ``warn``."""
+    if folder is None or not folder.is_dir():
+        return []
+    known = frozenset(assets)
+    env = jinja2.Environment()
+    errors: list[AssetbuildError] = []
+    for path in template_files(folder):
+        shown = display(path)
+        try:
+            source = path.read_text(encoding="utf-8")
+            tree = env.parse(source, name=path.name, filename=os.fspath(path))
+        except UnicodeDecodeError as err:
+            errors.append(SourceError(shown, f"not valid UTF-8 (byte {err.start})"))
+            continue
+        except jinja2.TemplateSyntaxError as err:
+            errors.append(SourceError(shown, f"template syntax: {err.message}", err.lineno))
+            continue
+        for call in tree.find_all(nodes.Call):
+            if not (isinstance(call.node, nodes.Name) and call.node.name in HELPERS):
+                continue
+            first = call.args[0] if call.args else None
+            if isinstance(first, nodes.Const) and isinstance(first.value, str):
+                if first.value not in known:
+                    hint = closest(first.value, known, n=1)
+                    errors.append(SourceError(
+                        shown,
+                        f"unknown asset {first.value!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                        call.lineno,
+                    ))
+            else:
+                warn(f"{shown}:{call.lineno}: warning: {call.node.name}() with a name that is not "
+                     "a literal string cannot be checked at build time")
+    return errors

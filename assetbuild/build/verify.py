@@ -1,0 +1,66 @@
+"""Check a release on disk against its manifest: every file there, unchanged, and nothing extra."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+import brotli
+
+from ..errors import ManifestError
+from ..manifest import MANIFEST_NAME, Manifest
+
+
+def verify(release_dir: Path) -> list[str]:
+    """One line per problem found in ``release_dir``; empty when the release is intact."""
+    manifest = Manifest.load(release_dir / MANIFEST_NAME)
+    problems: list[str] = []
+    listed = {MANIFEST_NAME}
+    for name, entry in sorted(manifest.entries.items()):
+        path = release_dir / entry.file
+        listed.add(entry.file)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            problems.append(f"{path}: error: missing (listed for {name!r})")
+            continue
+        algorithm, _, expected = entry.integrity.partition("-")
+        if algorithm not in hashlib.algorithms_guaranteed:
+            problems.append(f"{path}: error: unknown integrity algorithm {algorithm!r}")
+        elif base64.b64encode(hashlib.new(algorithm, data).digest()).decode() != expected:
+            problems.append(f"{path}: error: changed since the build (integrity mismatch)")
+        for encoding, file in sorted(entry.encodings.items()):
+            listed.add(file)
+            problems.extend(_check_copy(release_dir / file, encoding, data))
+    for folder, _, names in os.walk(release_dir):
+        for file in sorted(names):
+            rel = (Path(folder) / file).relative_to(release_dir).as_posix()
+            if rel not in listed:
+                problems.append(f"{release_dir / rel}: error: not listed in the manifest")
+    return problems
+
+
+def _check_copy(path: Path, encoding: str, original: bytes) -> list[str]:
+    try:
+        packed = path.read_bytes()
+    except OSError:
+        return [f"{path}: error: missing ({encoding} copy)"]
+    try:
+        unpacked = gzip.decompress(packed) if encoding == "gzip" else brotli.decompress(packed)
+    except Exception:  # any decoder failure means a damaged copy
+        return [f"{path}: error: not valid {encoding} data"]
+    if unpacked != original:
+        return [f"{path}: error: does not decompress to its file"]
+    return []
+
+
+def release_of(path: Path) -> Path:
+    """The release folder a path names: a release folder, ``current`` or an output folder."""
+    if (path / MANIFEST_NAME).is_file():
+        return path
+    if (path / "current" / MANIFEST_NAME).is_file():
+        return path / "current"
+    raise ManifestError(f"{path}: no {MANIFEST_NAME} here; give a release folder or an output folder")

@@ -1,0 +1,120 @@
+"""The command line: parse, call the library, turn a user's mistake into one line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import EXIT_USAGE, AssetbuildError, BuildFailed
+
+
+def main_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assetbuild", description="Build assets into an immutable release.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the sources into a release")
+    build.add_argument("--config", metavar="FILE", help="configuration file (default: ./pyproject.toml)")
+    build.add_argument("--output", metavar="DIR", help="write releases under DIR instead of 'output'")
+    build.add_argument("--jobs", type=_positive, metavar="N", help="processes to use (default: all cores)")
+    build.add_argument("--no-cache", action="store_true", help="ignore the build cache")
+    build.add_argument("--archive", metavar="FILE", help="also write the release as a reproducible .tar.gz")
+    build.add_argument("--json", action="store_true", help="print the build report as JSON on stdout")
+    build.add_argument("--wait", action="store_true", help="wait for another build's lock instead of failing")
+
+    verify = commands.add_parser("verify", help="re-hash a release against its manifest")
+    verify.add_argument("release", nargs="?", metavar="RELEASE_DIR", help="default: <output>/current")
+    verify.add_argument("--config", metavar="FILE")
+
+    clean = commands.add_parser("clean", help="delete all but the newest releases, never `current`")
+    clean.add_argument("--keep", type=_positive, metavar="N", help="releases to keep (default: 'keep')")
+    clean.add_argument("--config", metavar="FILE")
+    clean.add_argument("--output", metavar="DIR")
+    clean.add_argument("--wait", action="store_true", help="wait for a running build")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = main_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_USAGE if exit_.code else 0
+    try:
+        return {"build": _build, "verify": _verify, "clean": _clean}[args.command](args)
+    except AssetbuildError as err:
+        errors = err.errors if isinstance(err, BuildFailed) else [err]
+        for error in errors:
+            print(error, file=sys.stderr)
+        if len(errors) > 1:
+            print(f"assetbuild: {len(errors)} errors", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _config(args: argparse.Namespace):  # -> Config; the build side is imported only here
+    from .build.config import load_config
+
+    config = load_config(args.config)
+    if getattr(args, "output", None):
+        config = dataclasses.replace(config, output=Path(args.output).absolute())
+    return config
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build.archive import write_archive
+    from .build.pipeline import build
+    from .build.report import as_dict, as_table
+
+    result = build(_config(args), jobs=args.jobs, wait=args.wait)
+    if args.archive:
+        write_archive(result.written.path, Path(args.archive))
+    if args.json:
+        print(json.dumps(as_dict(result), indent=2))
+    else:
+        print(as_table(result))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .build.verify import release_of, verify
+
+    folder = release_of(Path(args.release) if args.release else _config(args).output)
+    problems = verify(folder)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"assetbuild: {folder}: {len(problems)} problems", file=sys.stderr)
+        return 1
+    print(f"{folder}: release intact")
+    return 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from .build.clean import clean
+    from .build.lock import locked
+
+    config = _config(args)
+    if not config.output.is_dir():
+        print(f"{config.output}: nothing to clean")
+        return 0
+    with locked(config.output, args.wait):
+        removed = clean(config.output, args.keep or config.keep)
+    for path in removed:
+        print(f"removed {path}")
+    return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
