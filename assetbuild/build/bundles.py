@@ -35,7 +35,7 @@ from ..errors import AssetbuildError, BuildFailed, SourceError
 from . import references, sourcemaps
 from .config import SASS_SUFFIXES, bundle_kind
 
-_SASS_WHERE = re.compile(r"on line (\d+):(\d+) of (.+?)\n")
+_SASS_WHERE = re.compile(r"on line (\d+):(\d+) of (.+?)(?:, in [^\n]*)?\n")
 _URL_SAFE = "/:@!$&*+,;=~-._"
 
 

@@ -57,7 +57,7 @@ def build(
     jobs = jobs or default_jobs()
     the_plan = plan(config, scan(config))
     errors: list[AssetbuildError] = []
-    assets = _compile(config, the_plan, jobs, errors)
+    assets, read = _compile(config, the_plan, jobs, errors)
     unpublished = _unpublished(the_plan)
     try:
         published = fingerprint(assets, unpublished, warn)
@@ -75,32 +75,37 @@ def build(
     with locked(config.output, wait):
         written = write(release, config.output)
     report = [
-        BundleReport(name, sum(the_plan.tree.files[i].stat().st_size for i in inputs),
+        BundleReport(name, sum(the_plan.tree.files[i].stat().st_size for i in read[name]),
                      len(published[name].data),
                      len(compressed[name].get("gzip", b"")) or None,
                      len(compressed[name].get("br", b"")) or None)
-        for name, inputs in the_plan.bundles.items()
+        for name in the_plan.bundles
     ]
     return BuildResult(release, written, published, report, time.perf_counter() - started)
 
 
-def _compile(config: Config, the_plan: Plan, jobs: int, errors: list[AssetbuildError]) -> dict[str, Asset]:
-    """Every asset before fingerprinting: the bundles (compiled in parallel) and the plain files."""
+def _compile(
+    config: Config, the_plan: Plan, jobs: int, errors: list[AssetbuildError]
+) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
+    """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
+    and for each bundle every source file it read."""
     work = functools.partial(
         _compile_one, root=config.source, published=the_plan.published,
         unpublished=_unpublished(the_plan), display=config.display,
     )
     results = run_all(work, list(the_plan.bundles.items()), jobs)
     assets: dict[str, Asset] = {}
+    read: dict[str, tuple[str, ...]] = {}
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
         errors.extend(failures)
+        read[name] = tuple(d for d in compiled.dependencies if d in the_plan.tree.files) if compiled else inputs
         data = compiled.data if compiled else b""  # a failed bundle still exists for reference checks
         source_map = compiled.source_map if compiled and config.source_maps else None
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
     for name in the_plan.plain:
         path = the_plan.tree.files[name]
         assets[name] = Asset(name, path.read_bytes(), (name,), config.display(path))
-    return dict(sorted(assets.items()))
+    return dict(sorted(assets.items())), read
 
 
 def _compile_one(

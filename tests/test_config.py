@@ -1,0 +1,84 @@
+"""Configuration mistakes: each names its key or path, all are reported, exit status 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, write_project
+
+FILES = {"css/a.css": ".a{}", "js/a.js": "var a;", "scss/s.scss": "a{b:c}"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "bundles", "message"),
+    [
+        ({"sourc": "x"}, {}, "unknown key 'sourc' (did you mean 'source'?)"),
+        ({"keep": "five"}, {}, "'keep' must be a whole number"),
+        ({"compress": ["zip"]}, {}, "'compress' takes ['gzip', 'br']"),
+        ({}, {"css/out.css": ["css/nope.css"]}, "bundle 'css/out.css': input 'css/nope.css' does not exist"),
+        ({}, {"js/out.js": ["js/lib/*.js"]}, "bundle 'js/out.js': glob 'js/lib/*.js' matches no file"),
+        ({}, {"css/out.css": ["css/a.css", "js/a.js"]}, "a bundle cannot mix CSS and JS"),
+        ({}, {"css/out.css": ["css/*"], "CSS/OUT.css": ["css/a.css"]}, "two outputs with one name"),
+        ({}, {"css/a.css": ["scss/s.scss"]}, "two outputs with one name: the source file 'css/a.css'"),
+        ({}, {"out.txt": ["css/a.css"]}, "an output must end in .css or .js"),
+        ({}, {"../out.css": ["css/a.css"]}, "must be a relative path inside the release"),
+        ({"source": "nothing_here"}, {}, "'source' folder nothing_here does not exist"),
+    ],
+)
+def test_configuration_errors(tmp_path: Path, settings: dict, bundles: dict, message: str) -> None:
+    root = write_project(tmp_path / "p", FILES, bundles, **settings)
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 2, result.stderr
+    assert "pyproject.toml [tool.assetbuild]: error: " in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / "dist").exists()
+
+
+def test_all_configuration_errors_at_once(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", FILES, {"a.css": ["x.css"], "b.js": ["y/*.js"]})
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 2
+    assert "'x.css' does not exist" in result.stderr and "'y/*.js' matches no file" in result.stderr
+
+
+def test_config_file_with_top_level_keys(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", FILES)
+    (root / "pyproject.toml").unlink()
+    (root / "assets.toml").write_text('output = "out"\ncompress = []\n[bundles]\n"all.css" = ["css/a.css"]\n')
+    result = run_cli("build", "--config", "assets.toml", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert (root / "out/current/manifest.json").is_file()
+    assert not list((root / "out/current").rglob("*.gz"))
+
+
+def test_no_configuration_builds_static_src_with_defaults(tmp_path: Path) -> None:
+    root = tmp_path / "bare"
+    (root / "static_src").mkdir(parents=True)
+    (root / "static_src/robots.txt").write_text("User-agent: *\n")
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert (root / "dist/current/manifest.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "--jobs", "0"], "must be at least 1"),
+        (["build", "--config", "missing.toml"], "missing.toml: error: configuration file not found"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.assetbuild\n")
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("pyproject.toml: error: invalid TOML")
