@@ -81,4 +81,4 @@ class AssetNotFound(AssetbuildError, LookupError):
 
 def closest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
     """The known names most like ``name``, best first."""
-    return difflib.get_close_matches(name, list(known), n=n, cutoff=0.6)
+    return difflib.get_close_matches(name, list(known), n=n, cutoff=0.7)

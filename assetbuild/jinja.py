@@ -1,0 +1,53 @@
+"""Jinja2 helpers: ``asset_url(name)`` and ``asset_tag(name, **attrs)`` as plain globals.
+
+Plain functions, not a template tag, so the build can find every call in a
+template's syntax tree and check the names before anything is deployed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .manifest import Manifest
+
+_STYLE_TYPES = ("text/css",)
+_SCRIPT_TYPES = ("text/javascript", "application/javascript")
+
+
+def install(env: jinja2.Environment, manifest: Manifest) -> jinja2.Environment:
+    """Add ``asset_url`` and ``asset_tag`` to ``env.globals``; returns ``env``."""
+    env.globals["asset_url"] = manifest.url
+    env.globals["asset_tag"] = lambda name, **attrs: asset_tag(manifest, name, **attrs)
+    return env
+
+
+def asset_tag(manifest: Manifest, name: str, **attrs: Any) -> Markup:
+    """``<link rel="stylesheet">`` for CSS, ``<script>`` for JS, with Subresource Integrity.
+
+    ``attrs`` become attributes: ``defer=True`` a bare ``defer``, ``False``/``None`` nothing,
+    ``data_x`` ``data-x``, ``class_`` ``class``; values are escaped.
+    """
+    entry = manifest.entry(name)
+    url = manifest.url(name)
+    base = {"integrity": entry.integrity, "crossorigin": "anonymous"}
+    if entry.type in _STYLE_TYPES:
+        return Markup(f'<link rel="stylesheet" href="{escape(url)}"{_attributes(base, attrs)}>')
+    if entry.type in _SCRIPT_TYPES:
+        return Markup(f'<script src="{escape(url)}"{_attributes(base, attrs)}></script>')
+    raise ValueError(f"asset_tag makes tags for stylesheets and scripts; use asset_url({name!r}) for {entry.type}")
+
+
+def _attributes(base: dict[str, str], extra: dict[str, Any]) -> str:
+    merged: dict[str, Any] = dict(base)
+    for key, value in extra.items():
+        merged[key.rstrip("_").replace("_", "-")] = value
+    parts = []
+    for key, value in merged.items():
+        if value is True:
+            parts.append(f" {escape(key)}")
+        elif value is not False and value is not None:
+            parts.append(f' {escape(key)}="{escape(value)}"')
+    return "".join(parts)
