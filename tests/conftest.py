@@ -37,7 +37,9 @@ def write_project(root: Path, files: dict[str, str | bytes], bundles: dict[str, 
     return root
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """The real command line in a subprocess, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "assetbuild", *args], cwd=cwd, capture_output=True, text=True,

@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import load_manifest, release_tree, run_cli, snapshot, write_project
 
 from assetbuild.cli import main
-from conftest import load_manifest, release_tree, run_cli, snapshot, write_project
 
 HASHED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{12})(?P<ext>\.[^.]+)?$")
 
@@ -51,7 +51,7 @@ def test_release_layout_and_manifest(site: Path) -> None:
     assert set(manifest["assets"]) == {
         "css/app.css", "css/plain.css", "css/inner.css", "img/dot.png", "js/app.js",
     }, "bundle inputs, Sass sources and excluded files are not published"
-    for name, entry in manifest["assets"].items():
+    for entry in manifest["assets"].values():
         data = (release / entry["file"]).read_bytes()
         match = HASHED.match(entry["file"])
         assert match, entry["file"]

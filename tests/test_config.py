@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli, write_project
 
 FILES = {"css/a.css": ".a{}", "js/a.js": "var a;", "scss/s.scss": "a{b:c}"}

@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-
 from conftest import REPO, run_cli
 
 pytestmark = pytest.mark.corpus
