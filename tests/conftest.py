@@ -82,3 +82,88 @@ def demo(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "templates", target / "templates")
     shutil.copy(REPO / "pyproject.toml", target / "pyproject.toml")
     return target
+
+
+@pytest.fixture(scope="module")
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's demo site copied and built with the real command line."""
+    import shutil
+
+    target = tmp_path_factory.mktemp("built") / "demo"
+    shutil.copytree(REPO / "static_src", target / "static_src")
+    shutil.copytree(REPO / "templates", target / "templates")
+    shutil.copy(REPO / "pyproject.toml", target / "pyproject.toml")
+    result = run_cli("build", cwd=target)
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+class Gunicorn:
+    """A real gunicorn serving the demo app on 127.0.0.1; stopped by the test that started it."""
+
+    def __init__(self, site: Path, workers: int = 4, env: dict[str, str] | None = None) -> None:
+        import tempfile
+
+        self.log_path = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", "127.0.0.1:0",
+             "--graceful-timeout", "5", "assetbuild.demo:create_app()"],
+            cwd=site, stderr=self._log, stdout=subprocess.DEVNULL,
+            env={**os.environ, "ASSETBUILD_MANIFEST": str(site / "dist/current/manifest.json"),
+                 "ASSETBUILD_TEMPLATES": str(site / "templates"), **(env or {})},
+        )
+        found = self._wait_for(r"Listening at: (http://127\.0\.0\.1:\d+)")
+        self.url = found.group(1)
+        self._wait_for("Booting worker", count=workers)
+
+    def _wait_for(self, pattern: str, count: int = 1, since: int = 0):  # -> re.Match
+        import re
+        import time
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            text = self.log_path.read_text()[since:]
+            matches = list(re.finditer(pattern, text))
+            if len(matches) >= count:
+                return matches[0]
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"gunicorn: no {pattern!r} in its log:\n{self.log_path.read_text()}")
+
+    def reload(self, workers: int = 4) -> None:
+        """SIGHUP: gunicorn replaces every worker with a new process."""
+        import signal
+
+        since = len(self.log_path.read_text())
+        self.process.send_signal(signal.SIGHUP)
+        self._wait_for("Booting worker", count=workers, since=since)
+        self._wait_for(r"Worker exiting \(pid", count=workers, since=since)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        self.log_path.unlink(missing_ok=True)
+
+
+def http_get(base: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One raw GET (the path is sent exactly as given, no normalising)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
