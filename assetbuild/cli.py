@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,7 +71,7 @@ def _build(args: argparse.Namespace) -> int:
     from .build.pipeline import build
     from .build.report import as_dict, as_table
 
-    result = build(_config(args), jobs=args.jobs, wait=args.wait)
+    result = build(_config(args), jobs=args.jobs, wait=args.wait, progress=_progress_printer())
     if args.archive:
         write_archive(result.written.path, Path(args.archive))
     if args.json:
@@ -78,6 +79,17 @@ def _build(args: argparse.Namespace) -> int:
     else:
         print(as_table(result))
     return 0
+
+
+def _progress_printer():  # -> a progress callback, or None where nobody watches a terminal
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+
+    def show(stage: str, done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\r\033[K{stage}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -51,13 +51,14 @@ def build(
     jobs: int | None = None,
     wait: bool = False,
     warn: Callable[[str], None] = _stderr,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> BuildResult:
     """Build ``config`` into a release under ``config.output``; raise ``BuildFailed`` with every error."""
     started = time.perf_counter()
     jobs = jobs or default_jobs()
     the_plan = plan(config, scan(config))
     errors: list[AssetbuildError] = []
-    assets, read = _compile(config, the_plan, jobs, errors)
+    assets, read = _compile(config, the_plan, jobs, errors, progress)
     unpublished = _unpublished(the_plan)
     try:
         published = fingerprint(assets, unpublished, warn)
@@ -69,7 +70,7 @@ def build(
         raise BuildFailed(errors)
     items = sorted(published.values(), key=lambda p: p.name)
     copies = run_all(functools.partial(_compress, encodings=config.compress),
-                     [(p.file, p.data) for p in items], jobs)
+                     [(p.file, p.data) for p in items], jobs, _stage(progress, "compressing", len(items)))
     compressed = {p.name: c for p, c in zip(items, copies, strict=True)}
     release = assemble(published, compressed, config.url_prefix)
     with locked(config.output, wait):
@@ -84,8 +85,13 @@ def build(
     return BuildResult(release, written, published, report, time.perf_counter() - started)
 
 
+def _stage(progress: Callable[[str, int, int], None] | None, name: str, total: int) -> Callable[[int], None] | None:
+    return (lambda n: progress(name, n, total)) if progress else None
+
+
 def _compile(
-    config: Config, the_plan: Plan, jobs: int, errors: list[AssetbuildError]
+    config: Config, the_plan: Plan, jobs: int, errors: list[AssetbuildError],
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
     and for each bundle every source file it read."""
@@ -93,7 +99,8 @@ def _compile(
         _compile_one, root=config.source, published=the_plan.published,
         unpublished=_unpublished(the_plan), display=config.display,
     )
-    results = run_all(work, list(the_plan.bundles.items()), jobs)
+    results = run_all(work, list(the_plan.bundles.items()), jobs,
+                      _stage(progress, "compiling bundles", len(the_plan.bundles)))
     assets: dict[str, Asset] = {}
     read: dict[str, tuple[str, ...]] = {}
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):

@@ -38,7 +38,8 @@ def as_table(result: BuildResult) -> str:
              for r in rows]
     lines.insert(1, "-" * len(lines[0]))
     lines.insert(-1, "-" * len(lines[0]))
-    state = "written" if data["created"] else "unchanged, nothing written"
+    state = ("written" if data["created"] else "already built, current switched to it" if data["switched"]
+             else "unchanged, nothing written")
     lines.append(
         f"release {data['release']} ({state}): {data['files']} files, {_size(data['bytes'])}, "
         f"in {data['seconds']:.2f} s"
