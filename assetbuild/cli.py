@@ -71,9 +71,10 @@ def _build(args: argparse.Namespace) -> int:
     from .build.pipeline import build
     from .build.report import as_dict, as_table
 
-    result = build(_config(args), jobs=args.jobs, wait=args.wait, progress=_progress_printer())
+    result = build(_config(args), jobs=args.jobs, wait=args.wait, use_cache=not args.no_cache,
+                   progress=_progress_printer())
     if args.archive:
-        write_archive(result.written.path, Path(args.archive))
+        write_archive(result.path, Path(args.archive))
     if args.json:
         print(json.dumps(as_dict(result), indent=2))
     else:

@@ -38,7 +38,7 @@ def test_every_copy_decompresses_to_its_file_and_is_reproducible(built_demo: Pat
                 assert packed == gzip.compress(data, compresslevel=9, mtime=0)
             else:
                 assert brotli.decompress(packed) == data
-                assert packed == brotli.compress(data, quality=11)
+                assert packed == brotli.compress(data, quality=9 if file.endswith(".map.br") else 11)
             assert len(packed) <= 0.95 * len(data)
             copies += 1
     assert copies >= 10

@@ -136,7 +136,7 @@ class RebaseReferences(Filter):
             if not references.is_local(ref.text):
                 return ref.target
             target = references.resolve(logical, ref.text)
-            problem = check_target(target, ref.text, c.published, c.unpublished)
+            problem = references.check_target(target, ref.text, c.published, c.unpublished)
             if problem:
                 path, line, col = _origin(c, logical, source_map, ref)
                 c.errors.append(SourceError(path, problem, line, col))
@@ -160,19 +160,6 @@ class JoinScripts(Filter):
 
     def concat(self, out: io.StringIO, hunks: list[Any], **kw: Any) -> None:
         out.write("\n;\n".join(hunk.data() for hunk, _ in hunks))
-
-
-def check_target(
-    target: str | None, written: str, published: frozenset[str], unpublished: Mapping[str, str]
-) -> str | None:
-    """Why a local reference is wrong, or None when it points at a published file."""
-    if target is None:
-        return f"reference {written!r} leads outside the source folder"
-    if target in published:
-        return None
-    if target in unpublished:
-        return f"reference {written!r} points at {target!r}, {unpublished[target]}"
-    return f"reference to missing file {written!r} (no {target!r} in the source folder)"
 
 
 def compile_bundle(

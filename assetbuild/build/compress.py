@@ -7,9 +7,12 @@ quality 11. A copy is kept only where it is at least ``MIN_SAVING`` smaller.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Mapping
+import hashlib
+import zlib
 
 import brotli
+
+from .cache import Cache, key_of
 
 MIN_SAVING = 0.05
 SUFFIXES = {"gzip": ".gz", "br": ".br"}
@@ -19,6 +22,12 @@ SKIP_COMPRESS_EXTENSIONS = frozenset({
     ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".br", ".7z", ".rar", ".jar", ".pdf",
     ".mp3", ".mp4", ".m4a", ".ogg", ".oga", ".ogv", ".webm", ".mov",
 })
+GZIP_LEVEL = 9
+BROTLI_QUALITY = 11
+# Source maps are fetched by developer tools only; for a 1 MB Sass map quality 9 takes
+# 0.06 s instead of 1.3 s (most of an incremental build) for a copy 12 % larger.
+BROTLI_QUALITY_MAPS = 9
+_VERSIONS = f"zlib {zlib.ZLIB_RUNTIME_VERSION} brotli {getattr(brotli, '__version__', '')}"
 
 
 def worth_compressing(name: str) -> bool:
@@ -26,25 +35,35 @@ def worth_compressing(name: str) -> bool:
     return dot < 0 or name[dot:].lower() not in SKIP_COMPRESS_EXTENSIONS
 
 
-def compress_one(data: bytes, encoding: str) -> bytes:
+def compress_one(data: bytes, encoding: str, quality: int) -> bytes:
     if encoding == "gzip":
-        return gzip.compress(data, compresslevel=9, mtime=0)
+        return gzip.compress(data, compresslevel=quality, mtime=0)
     if encoding == "br":
-        return brotli.compress(data, quality=11)
+        return brotli.compress(data, quality=quality)
     raise ValueError(f"unknown encoding {encoding!r}")
 
 
-def compressed_copies(name: str, data: bytes, encodings: tuple[str, ...]) -> dict[str, bytes]:
+def quality_for(name: str, encoding: str) -> int:
+    if encoding == "gzip":
+        return GZIP_LEVEL
+    return BROTLI_QUALITY_MAPS if name.lower().endswith(".map") else BROTLI_QUALITY
+
+
+def compressed_copies(
+    name: str, data: bytes, encodings: tuple[str, ...], cache: Cache = Cache(None)  # noqa: B008 - frozen
+) -> dict[str, bytes]:
     """encoding -> compressed bytes, for the encodings that save at least ``MIN_SAVING``."""
     if not encodings or not data or not worth_compressing(name):
         return {}
+    digest = hashlib.sha256(data).hexdigest()
     out = {}
     for encoding in encodings:
-        packed = compress_one(data, encoding)
+        quality = quality_for(name, encoding)
+        key = key_of("compress", encoding, str(quality), _VERSIONS, digest)
+        packed = cache.get("compress", key)
+        if packed is None:
+            packed = compress_one(data, encoding, quality)
+            cache.put("compress", key, packed)
         if len(packed) <= len(data) * (1 - MIN_SAVING):
             out[encoding] = packed
     return out
-
-
-def sizes(copies: Mapping[str, bytes]) -> dict[str, int]:
-    return {encoding: len(packed) for encoding, packed in copies.items()}

@@ -16,7 +16,6 @@ from urllib.parse import quote, unquote
 
 from ..errors import AssetbuildError, BuildFailed, SourceError
 from . import references, sourcemaps
-from .bundles import check_target
 
 DIGEST_LENGTH = 12
 
@@ -73,7 +72,7 @@ def fingerprint(
             if not references.is_local(ref.text):
                 continue
             target = references.resolve(name, ref.text)
-            problem = check_target(target, ref.text, names, unpublished)
+            problem = references.check_target(target, ref.text, names, unpublished)
             if ref.kind == "sourcemap":
                 if problem:
                     warn(f"{node.asset.origin}:{ref.line}:{ref.col}: warning: dropped sourceMappingURL: {problem}")

@@ -1,26 +1,31 @@
 """A build, step by step: configuration -> sources -> bundles -> fingerprints -> compressed copies -> release.
 
 Every error of every step is collected; nothing is written unless there are none.
+An unchanged tree is recognised by its stamp before any of that work (``stamp.py``).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 from ..errors import AssetbuildError, BuildFailed
-from . import bundles as bundles_step
-from .compress import compressed_copies
+from ..manifest import MANIFEST_NAME
+from .cache import Cache, key_of
 from .config import SASS_SUFFIXES, Config
-from .fingerprint import Asset, Published, fingerprint
+from .fingerprint import Asset, fingerprint
 from .lock import locked
 from .parallel import default_jobs, run_all
-from .release import Release, Written, assemble, write
-from .sources import Plan, plan, scan
-from .templates_check import check_templates
+from .release import RELEASES, assemble, switch_current, write
+from .sources import Plan, plan, scan, template_files
+from .stamp import stamp, versions
+
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,17 @@ class BundleReport:
 
 @dataclass(frozen=True)
 class BuildResult:
-    release: Release
-    written: Written
-    published: dict[str, Published]
-    bundles: list[BundleReport]
+    """What a build did; ``compiled`` is False when the stamp showed nothing had changed."""
+
+    release: str
+    path: Path
+    created: bool
+    switched: bool
+    compiled: bool
+    files: int
+    bytes: int
+    assets: int
+    bundles: tuple[BundleReport, ...]
     seconds: float
 
 
@@ -50,18 +62,56 @@ def build(
     *,
     jobs: int | None = None,
     wait: bool = False,
+    use_cache: bool = True,
     warn: Callable[[str], None] = _stderr,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Build ``config`` into a release under ``config.output``; raise ``BuildFailed`` with every error."""
     started = time.perf_counter()
-    jobs = jobs or default_jobs()
-    the_plan = plan(config, scan(config))
-    errors: list[AssetbuildError] = []
-    assets, read = _compile(config, the_plan, jobs, errors, progress)
-    unpublished = _unpublished(the_plan)
+    cache = Cache(config.cache_dir if use_cache else None)
+    tree = scan(config)
+    templates = template_files(config.templates) if config.templates else []
+    files = [*tree.files.items(), *((str(p), p) for p in templates)]
+    build_stamp = stamp(config, files) if use_cache else None
+    if build_stamp:
+        unchanged = _unchanged(config, cache, build_stamp, wait)
+        if unchanged:
+            return replace(unchanged, seconds=time.perf_counter() - started)
+
+    result = _full_build(config, plan(config, tree), cache, jobs or default_jobs(), wait, warn, progress)
+    if build_stamp:
+        cache.put("noop", build_stamp, json.dumps(asdict(result), default=str).encode())
+    return replace(result, seconds=time.perf_counter() - started)
+
+
+def _unchanged(config: Config, cache: Cache, build_stamp: str, wait: bool) -> BuildResult | None:
+    """The result of the last build of this very tree, if its release is still there."""
+    raw = cache.get("noop", build_stamp)
+    if raw is None:
+        return None
     try:
-        published = fingerprint(assets, unpublished, warn)
+        data = json.loads(raw)
+        result = BuildResult(**{**data, "path": Path(data["path"]),
+                                "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not (config.output / RELEASES / result.release / MANIFEST_NAME).is_file():
+        return None
+    with locked(config.output, wait):
+        switched = switch_current(config.output, result.release)
+    return replace(result, created=False, switched=switched, compiled=False)
+
+
+def _full_build(
+    config: Config, the_plan: Plan, cache: Cache, jobs: int, wait: bool,
+    warn: Callable[[str], None], progress: Progress | None,
+) -> BuildResult:
+    from .templates_check import check_templates  # jinja2: only when templates are really checked
+
+    errors: list[AssetbuildError] = []
+    assets, read = _compile(config, the_plan, cache, jobs, errors, progress)
+    try:
+        published = fingerprint(assets, _unpublished(the_plan), warn)
     except BuildFailed as failed:
         errors.extend(failed.errors)
         published = {}
@@ -69,38 +119,48 @@ def build(
     if errors:
         raise BuildFailed(errors)
     items = sorted(published.values(), key=lambda p: p.name)
-    copies = run_all(functools.partial(_compress, encodings=config.compress),
-                     [(p.file, p.data) for p in items], jobs, _stage(progress, "compressing", len(items)))
+    copies = run_all(functools.partial(_compress, encodings=config.compress, cache=cache),
+                     [(p.file, p.data) for p in items], jobs, _stage(progress, "compressing", len(items)),
+                     weight=lambda item: len(item[1]))
     compressed = {p.name: c for p, c in zip(items, copies, strict=True)}
     release = assemble(published, compressed, config.url_prefix)
     with locked(config.output, wait):
         written = write(release, config.output)
-    report = [
+    bundles = tuple(
         BundleReport(name, sum(the_plan.tree.files[i].stat().st_size for i in read[name]),
                      len(published[name].data),
                      len(compressed[name].get("gzip", b"")) or None,
                      len(compressed[name].get("br", b"")) or None)
         for name in the_plan.bundles
-    ]
-    return BuildResult(release, written, published, report, time.perf_counter() - started)
+    )
+    return BuildResult(
+        release=release.id, path=written.path, created=written.created, switched=written.switched,
+        compiled=True, files=len(release.files) + 1,
+        bytes=sum(map(len, release.files.values())) + len(release.manifest),
+        assets=len(published), bundles=bundles, seconds=0.0,
+    )
 
 
-def _stage(progress: Callable[[str, int, int], None] | None, name: str, total: int) -> Callable[[int], None] | None:
+def _stage(progress: Progress | None, name: str, total: int) -> Callable[[int], None] | None:
     return (lambda n: progress(name, n, total)) if progress else None
 
 
 def _compile(
-    config: Config, the_plan: Plan, jobs: int, errors: list[AssetbuildError],
-    progress: Callable[[str, int, int], None] | None = None,
+    config: Config, the_plan: Plan, cache: Cache, jobs: int, errors: list[AssetbuildError],
+    progress: Progress | None = None,
 ) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
     and for each bundle every source file it read."""
+    unpublished = _unpublished(the_plan)
+    # Any file added, removed or renamed can change what an import or a reference finds.
+    tree_key = key_of("tree", versions(), *the_plan.tree.files, "\0", *sorted(the_plan.published))
     work = functools.partial(
-        _compile_one, root=config.source, published=the_plan.published,
-        unpublished=_unpublished(the_plan), display=config.display,
+        _compile_one, root=config.source, files=the_plan.tree.files, published=the_plan.published,
+        unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key,
     )
     results = run_all(work, list(the_plan.bundles.items()), jobs,
-                      _stage(progress, "compiling bundles", len(the_plan.bundles)))
+                      _stage(progress, "compiling bundles", len(the_plan.bundles)),
+                      weight=lambda item: sum(the_plan.tree.files[i].stat().st_size for i in item[1]))
     assets: dict[str, Asset] = {}
     read: dict[str, tuple[str, ...]] = {}
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
@@ -115,17 +175,53 @@ def _compile(
     return dict(sorted(assets.items())), read
 
 
-def _compile_one(
-    item: tuple[str, tuple[str, ...]], **kwargs: object
-) -> tuple[bundles_step.CompiledBundle | None, list[AssetbuildError]]:
+def _compile_one(item: tuple[str, tuple[str, ...]], *, files: Mapping[str, Path], cache: Cache, tree_key: str,
+                 **kwargs: object):  # -> (CompiledBundle | None, errors)
+    """Compile one bundle, or take it from the cache when it and every file it read are unchanged."""
+    from . import bundles  # webassets and libsass: loaded only when something is compiled
+
+    name, inputs = item
+    deps_key = key_of("bundle-deps", tree_key, name, *inputs)
+    known = cache.get("bundle-deps", deps_key)
+    if known is not None:
+        key = _content_key(tree_key, name, inputs, json.loads(known), files)
+        hit = cache.get("bundle", key) if key else None
+        if hit is not None:
+            header, _, data = hit.partition(b"\n")
+            meta = json.loads(header)
+            return bundles.CompiledBundle(name, data, inputs, tuple(meta["dependencies"]), meta["map"]), []
     try:
-        return bundles_step.compile_bundle(item[0], item[1], **kwargs), []  # type: ignore[arg-type]
+        compiled = bundles.compile_bundle(name, inputs, **kwargs)  # type: ignore[arg-type]
     except BuildFailed as failed:
         return None, failed.errors
+    key = _content_key(tree_key, name, inputs, list(compiled.dependencies), files)
+    if key:
+        meta = {"dependencies": compiled.dependencies, "map": compiled.source_map}
+        cache.put("bundle", key, json.dumps(meta).encode() + b"\n" + compiled.data)
+        cache.put("bundle-deps", deps_key, json.dumps(list(compiled.dependencies)).encode())
+    return compiled, []
 
 
-def _compress(item: tuple[str, bytes], encodings: tuple[str, ...]) -> dict[str, bytes]:
-    return compressed_copies(item[0], item[1], encodings)
+def _content_key(tree_key: str, name: str, inputs: tuple[str, ...], read: list[str],
+                 files: Mapping[str, Path]) -> str | None:
+    import hashlib
+
+    parts = [tree_key, name, *inputs, "\0"]
+    for dep in read:
+        path = files.get(dep)
+        if path is None:
+            return None
+        try:
+            parts.append(f"{dep}\0{hashlib.sha256(path.read_bytes()).hexdigest()}")
+        except OSError:
+            return None
+    return key_of(*parts)
+
+
+def _compress(item: tuple[str, bytes], encodings: tuple[str, ...], cache: Cache) -> dict[str, bytes]:
+    from .compress import compressed_copies
+
+    return compressed_copies(item[0], item[1], encodings, cache)
 
 
 def _unpublished(the_plan: Plan) -> dict[str, str]:

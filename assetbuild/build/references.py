@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -104,6 +104,19 @@ def resolve(referrer: str, target: str) -> str | None:
     if joined == "." or joined.startswith("../") or joined == ".." or joined.startswith("/"):
         return None
     return joined
+
+
+def check_target(
+    target: str | None, written: str, published: frozenset[str], unpublished: Mapping[str, str]
+) -> str | None:
+    """Why a local reference is wrong, or None when it points at a published file."""
+    if target is None:
+        return f"reference {written!r} leads outside the source folder"
+    if target in published:
+        return None
+    if target in unpublished:
+        return f"reference {written!r} points at {target!r}, {unpublished[target]}"
+    return f"reference to missing file {written!r} (no {target!r} in the source folder)"
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,15 @@ from .pipeline import BuildResult
 
 
 def as_dict(result: BuildResult) -> dict[str, Any]:
-    files = result.release.files
     return {
-        "release": result.release.id,
-        "path": str(result.written.path),
-        "created": result.written.created,
-        "switched": result.written.switched,
-        "files": len(files) + 1,
-        "bytes": sum(map(len, files.values())) + len(result.release.manifest),
-        "assets": len(result.published),
+        "release": result.release,
+        "path": str(result.path),
+        "created": result.created,
+        "switched": result.switched,
+        "compiled": result.compiled,
+        "files": result.files,
+        "bytes": result.bytes,
+        "assets": result.assets,
         "seconds": round(result.seconds, 3),
         "bundles": [
             {"name": b.name, "raw": b.raw, "minified": b.minified, "gzip": b.gzip, "br": b.br}

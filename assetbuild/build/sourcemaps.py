@@ -7,12 +7,15 @@ after it; a map that is not shifted with it points at the wrong code.
 from __future__ import annotations
 
 import bisect
+import functools
+import re
 from collections.abc import Sequence
 
 from .references import Edit
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _B64_VALUE = {c: i for i, c in enumerate(_B64)}
+_FIRST_FIELD = re.compile(r"[g-z0-9+/]*[A-Za-f]")  # one VLQ value: continuation digits, then a last one
 
 Segment = list[int]  # [gen_col, source, line, col(, name)] with absolute values
 
@@ -47,25 +50,62 @@ def encode(lines: Sequence[Sequence[Segment]]) -> str:
 
 
 def shift(mappings: str, data: bytes, edits: Sequence[Edit]) -> str:
-    """The mappings of ``data`` after ``edits`` were applied to it (columns in UTF-16 units)."""
+    """The mappings of ``data`` after ``edits`` were applied to it (columns in UTF-16 units).
+
+    Columns are delta-coded within a line, so an edit changes only the first segment
+    after it: that one segment is re-encoded and the rest of the string is kept as it is.
+    """
     if not edits:
         return mappings
-    lines = decode(mappings)
-    line_starts = [0] + [i + 1 for i, b in enumerate(data) if b == 10]
-    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+    lines = mappings.split(";")
+    line_starts = [0]
+    pos = data.find(b"\n")
+    while pos >= 0:
+        line_starts.append(pos + 1)
+        pos = data.find(b"\n", pos + 1)
+    per_line: dict[int, list[tuple[int, int]]] = {}
+    dropped: list[int] = []
+    for edit in edits:
         line = bisect.bisect_right(line_starts, edit.start) - 1
-        if line >= len(lines):
-            continue
-        head = data[line_starts[line]: edit.start]
-        col = _utf16_len(head)
         old = data[edit.start: edit.start + edit.old]
-        if b"\n" in old:  # a dropped line: later lines move up
-            del lines[line + 1: line + 1 + old.count(b"\n")]
-        delta = edit.new - _utf16_len(old.split(b"\n")[0]) if b"\n" not in old else 0
-        for seg in lines[line]:
-            if seg[0] > col:
-                seg[0] = max(col, seg[0] + delta)
-    return encode(lines)
+        if b"\n" in old:  # a dropped comment line: the lines it spanned go
+            dropped.extend(range(line + 1, line + 1 + old.count(b"\n")))
+            continue
+        col = _utf16_len(data[line_starts[line]: edit.start])
+        per_line.setdefault(line, []).append((col, edit.new - _utf16_len(old)))
+    for line, changes in per_line.items():
+        if line < len(lines) and lines[line]:
+            lines[line] = _shift_line(lines[line], sorted(changes))
+    for line in sorted(set(dropped), reverse=True):
+        if line < len(lines):
+            del lines[line]
+    return ";".join(lines)
+
+
+def _shift_line(text: str, changes: list[tuple[int, int]]) -> str:
+    segments = text.split(",")
+    col = applied = carry = 0
+    i = 0
+    for n, segment in enumerate(segments):
+        first = _FIRST_FIELD.match(segment)
+        if first is None:
+            continue
+        delta = _first_value(first.group())
+        col += delta
+        while i < len(changes) and changes[i][0] < col:
+            carry += changes[i][1]
+            i += 1
+        if carry != applied:
+            segments[n] = _vlq_encode(delta + carry - applied) + segment[first.end():]
+            applied = carry
+        if i == len(changes) and carry == applied:
+            break
+    return ",".join(segments)
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_value(field: str) -> int:
+    return _vlq_decode(field)[0]
 
 
 def original_position(mappings: str, line: int, col: int) -> tuple[int, int, int] | None:

@@ -14,6 +14,7 @@ from .config import SASS_SUFFIXES, Config, bundle_kind
 
 GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
 GLOB_CHARS = frozenset("*?[{")
+TEMPLATE_SUFFIXES = (".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".txt", ".svg")
 
 
 @dataclass(frozen=True)
@@ -126,3 +127,10 @@ def _is_partial(name: str) -> bool:
     """Sass partials (``_x.scss``) are imported, never bundled on their own."""
     base = name.rsplit("/", 1)[-1]
     return base.startswith("_") and base.lower().endswith(SASS_SUFFIXES)
+
+
+def template_files(folder: Path | None) -> list[Path]:
+    """The Jinja2 templates under ``folder`` that the build checks, in sorted order."""
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith(TEMPLATE_SUFFIXES))

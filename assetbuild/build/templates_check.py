@@ -14,13 +14,9 @@ import jinja2
 from jinja2 import nodes
 
 from ..errors import AssetbuildError, SourceError, closest
+from .sources import template_files
 
 HELPERS = frozenset({"asset_url", "asset_tag"})
-TEMPLATE_SUFFIXES = (".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".txt", ".svg")
-
-
-def template_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith(TEMPLATE_SUFFIXES))
 
 
 def check_templates(
@@ -30,8 +26,6 @@ def check_templates(
     warn: Callable[[str], None],
 ) -> list[AssetbuildError]:
     """Every unknown asset name and syntax error under ``folder``; warnings go to ``warn``."""
-    if folder is None or not folder.is_dir():
-        return []
     known = frozenset(assets)
     env = jinja2.Environment()
     errors: list[AssetbuildError] = []
