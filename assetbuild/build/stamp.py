@@ -1,9 +1,10 @@
 """The no-op check: a stamp of everything a build reads, so an unchanged tree is known without work.
 
 The stamp hashes the configuration, the tool versions and every source and template
-file's name, size, mtime and inode. Like git's index, it is not trusted for files
-changed within ``RACY_SECONDS`` of the build (an edit in the same timestamp tick would
-go unseen); such a build simply runs in full.
+file's name, size, mtime, ctime and inode (ctime catches a tool that puts an old mtime
+back). Like git's index, it is not trusted for files changed within ``RACY_SECONDS``
+of the build (an edit in the same timestamp tick would go unseen); such a build simply
+runs in full.
 """
 
 from __future__ import annotations
@@ -42,5 +43,5 @@ def stamp(config: Config, files: Iterable[tuple[str, Path]]) -> str | None:
             return None
         if st.st_mtime_ns > newest_trusted or st.st_ctime_ns > newest_trusted:
             return None
-        parts.append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}")
+        parts.append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}")
     return key_of(*parts)
