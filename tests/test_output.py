@@ -161,7 +161,7 @@ def test_table_report_and_progress_only_on_a_terminal(demo: Path) -> None:
         shown += chunk
     os.close(main)
     assert proc.returncode == 0
-    assert b"compiling bundles: 3/3" in shown and b"compressing:" in shown
+    assert b"compiling bundles: 3/3" in shown and b"compressing and writing:" in shown
 
 
 @pytest.mark.parametrize("jobs", ["1", "2", "3"])

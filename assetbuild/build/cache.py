@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,17 +48,24 @@ class Cache:
         return payload
 
     def put(self, namespace: str, key: str, payload: bytes) -> None:
-        """Store atomically (temporary file, then rename); a cache that cannot be written is skipped."""
+        """Store an entry; one that cannot be written is skipped.
+
+        Written in place, not through a rename: a reader that meets a half-written entry
+        finds its checksum wrong and treats it as a miss, which is all a cache owes.
+        """
         if self.folder is None:
             return
         path = self._path(namespace, key)
-        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp.write_bytes(CACHE_FORMAT + hashlib.sha256(payload).digest() + payload)
-            os.replace(temp, path)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            except FileNotFoundError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            with os.fdopen(fd, "wb") as f:
+                f.write(CACHE_FORMAT + hashlib.sha256(payload).digest() + payload)
         except OSError:
-            temp.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
 
     def entries(self) -> Iterable[Path]:
         if self.folder is None or not self.folder.is_dir():

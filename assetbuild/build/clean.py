@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
-from .release import CURRENT, RELEASES, TEMP_PREFIX
+from .release import CURRENT, RELEASES, sweep
 
 
 def clean(output: Path, keep: int) -> list[Path]:
     """Remove all but the ``keep`` most recently current releases, and leftovers of killed builds.
 
-    The caller holds the output lock, so no temporary folder belongs to a live build.
+    The caller holds the output lock.
     """
     releases = output / RELEASES
-    removed: list[Path] = []
-    for leftover in sorted(output.glob(TEMP_PREFIX + "*")) + sorted(releases.glob(TEMP_PREFIX + "*")):
-        _remove(leftover)
-        removed.append(leftover)
+    removed = sweep(output)
     if not releases.is_dir():
         return removed
     try:
@@ -33,13 +29,6 @@ def clean(output: Path, keep: int) -> list[Path]:
     kept = {p for p in found[:keep]} | ({current} if current else set())
     for release in found:
         if release not in kept and release.resolve() != current:
-            _remove(release)
+            shutil.rmtree(release)
             removed.append(release)
     return removed
-
-
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        os.unlink(path)
-    else:
-        shutil.rmtree(path)

@@ -18,10 +18,10 @@ from ..errors import AssetbuildError, BuildFailed
 from ..manifest import MANIFEST_NAME
 from .cache import Cache, key_of
 from .config import SASS_SUFFIXES, Config
-from .fingerprint import Asset, fingerprint
+from .fingerprint import Asset, Published, fingerprint
 from .lock import locked
 from .parallel import default_jobs, run_all
-from .release import RELEASES, assemble, switch_current, write
+from .release import RELEASES, Release, Staging, Written, assemble, put_file, switch_current
 from .sources import Plan, plan, scan, template_files
 from .stamp import stamp, versions
 
@@ -119,25 +119,61 @@ def _full_build(
     if errors:
         raise BuildFailed(errors)
     items = sorted(published.values(), key=lambda p: p.name)
-    copies = run_all(functools.partial(_compress, encodings=config.compress, cache=cache),
-                     [(p.file, p.data) for p in items], jobs, _stage(progress, "compressing", len(items)),
-                     weight=lambda item: len(item[1]))
-    compressed = {p.name: c for p, c in zip(items, copies, strict=True)}
-    release = assemble(published, compressed, config.url_prefix)
+    known = _release_if_built(published, config, cache)
+    if known is not None:  # unchanged output: nothing to compress, nothing to write
+        release, copies = known
+        with locked(config.output, wait):
+            written = Written(config.output / RELEASES / release.id, False,
+                              switch_current(config.output, release.id))
+        return _result(release, written, published, copies, the_plan, read)
     with locked(config.output, wait):
-        written = write(release, config.output)
+        staging = Staging(config.output)
+    try:
+        # Each worker compresses its files and writes them, with their copies, into the staging folder.
+        work = functools.partial(_stage_file, staging=staging.path, previous=staging.previous,
+                                 encodings=config.compress, cache=cache)
+        sizes = run_all(work, [(p.file, p.data) for p in items], jobs,
+                        _stage(progress, "compressing and writing", len(items)), weight=lambda item: len(item[1]))
+        copies = {p.name: kept for p, kept in zip(items, sizes, strict=True)}
+        release = assemble(published, copies, config.url_prefix)
+        with locked(config.output, wait=True):  # held by others only for a rename or two
+            written = staging.commit(release)
+    finally:
+        staging.discard()
+    return _result(release, written, published, copies, the_plan, read)
+
+
+def _release_if_built(
+    published: Mapping[str, Published], config: Config, cache: Cache
+) -> tuple[Release, dict[str, dict[str, int]]] | None:
+    """The release these files make, if the cache knows every compressed copy and it is on disk already."""
+    from .compress import cached_sizes
+
+    copies = {}
+    for name, item in published.items():
+        sizes = cached_sizes(item.file, item.data, config.compress, cache)
+        if sizes is None:
+            return None
+        copies[name] = sizes
+    release = assemble(published, copies, config.url_prefix)
+    if not (config.output / RELEASES / release.id / MANIFEST_NAME).is_file():
+        return None
+    return release, copies
+
+
+def _result(
+    release: Release, written: Written, published: Mapping[str, Published],
+    copies: Mapping[str, Mapping[str, int]], the_plan: Plan, read: Mapping[str, tuple[str, ...]],
+) -> BuildResult:
     bundles = tuple(
         BundleReport(name, sum(the_plan.tree.files[i].stat().st_size for i in read[name]),
-                     len(published[name].data),
-                     len(compressed[name].get("gzip", b"")) or None,
-                     len(compressed[name].get("br", b"")) or None)
+                     len(published[name].data), copies[name].get("gzip"), copies[name].get("br"))
         for name in the_plan.bundles
     )
     return BuildResult(
         release=release.id, path=written.path, created=written.created, switched=written.switched,
-        compiled=True, files=len(release.files) + 1,
-        bytes=sum(map(len, release.files.values())) + len(release.manifest),
-        assets=len(published), bundles=bundles, seconds=0.0,
+        compiled=True, files=release.files, bytes=release.bytes, assets=len(published), bundles=bundles,
+        seconds=0.0,
     )
 
 
@@ -218,10 +254,18 @@ def _content_key(tree_key: str, name: str, inputs: tuple[str, ...], read: list[s
     return key_of(*parts)
 
 
-def _compress(item: tuple[str, bytes], encodings: tuple[str, ...], cache: Cache) -> dict[str, bytes]:
-    from .compress import compressed_copies
+def _stage_file(
+    item: tuple[str, bytes], staging: Path, previous: Path | None, encodings: tuple[str, ...], cache: Cache
+) -> dict[str, int]:
+    """Write one file and the compressed copies that pay; return encoding -> size of each kept copy."""
+    from .compress import SUFFIXES, compressed_copies
 
-    return compressed_copies(item[0], item[1], encodings, cache)
+    rel, data = item
+    put_file(staging, previous, rel, data)
+    kept = compressed_copies(rel, data, encodings, cache)
+    for encoding, packed in kept.items():
+        put_file(staging, previous, rel + SUFFIXES[encoding], packed)
+    return {encoding: len(packed) for encoding, packed in kept.items()}
 
 
 def _unpublished(the_plan: Plan) -> dict[str, str]:

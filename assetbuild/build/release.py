@@ -8,6 +8,7 @@ touched, which also makes a rebuild of unchanged sources write nothing.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import mimetypes
@@ -39,11 +40,12 @@ for _type, _ext in [
 
 @dataclass(frozen=True)
 class Release:
-    """A release ready to write: its id, every file (relative path -> bytes) and its manifest."""
+    """A release's id and manifest, with the count and size of its files (the manifest included)."""
 
     id: str
-    files: Mapping[str, bytes]
     manifest: bytes
+    files: int
+    bytes: int
 
 
 @dataclass(frozen=True)
@@ -63,60 +65,102 @@ def integrity(data: bytes) -> str:
 
 def assemble(
     published: Mapping[str, Published],
-    compressed: Mapping[str, Mapping[str, bytes]],
+    copies: Mapping[str, Mapping[str, int]],
     url_prefix: str,
 ) -> Release:
-    """The manifest and the file table of a release; its id is the hash of the asset table."""
-    files: dict[str, bytes] = {}
+    """The manifest of a release; its id is the hash of the asset table.
+
+    ``copies`` gives, per logical name, the size of each compressed copy that was kept.
+    """
     assets = {}
+    files = sizes = 0
     for name, item in sorted(published.items()):
-        files[item.file] = item.data
-        encodings = {}
-        for encoding, packed in sorted(compressed.get(name, {}).items()):
-            encodings[encoding] = item.file + SUFFIXES[encoding]
-            files[encodings[encoding]] = packed
+        kept = copies.get(name, {})
         assets[name] = {
             "file": item.file,
             "size": len(item.data),
             "integrity": integrity(item.data),
             "type": content_type(name),
-            "encodings": encodings,
+            "encodings": {encoding: item.file + SUFFIXES[encoding] for encoding in sorted(kept)},
             "sources": list(item.sources),
             "references": list(item.references),
         }
+        files += 1 + len(kept)
+        sizes += len(item.data) + sum(kept.values())
     table = json.dumps(assets, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     release_id = hashlib.sha256(table.encode()).hexdigest()[:16]
     document = {"version": MANIFEST_VERSION, "release": release_id, "url_prefix": url_prefix, "assets": assets}
     manifest = (json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
-    return Release(release_id, files, manifest)
+    return Release(release_id, manifest, files + 1, sizes + len(manifest))
 
 
-def write(release: Release, output: Path) -> Written:
-    """Put ``release`` under ``output/releases/<id>`` and point ``output/current`` at it.
+class Staging:
+    """A release being written: a temporary folder beside the releases, locked while it lives.
 
-    The caller holds the output lock.
+    Many processes fill it at once (``put``); ``commit`` adds the manifest last and renames
+    it into place. Its own flock tells ``sweep`` that a live build still owns it.
     """
-    releases = output / RELEASES
-    final = releases / release.id
-    created = False
-    if not final.is_dir():
+
+    def __init__(self, output: Path) -> None:
+        """Create the folder and take its lock; the caller holds the output lock, so ``sweep``
+        cannot come between the two."""
+        releases = output / RELEASES
         releases.mkdir(parents=True, exist_ok=True)
-        temp = releases / f"{TEMP_PREFIX}{release.id}-{secrets.token_hex(4)}"
-        previous = _current_release(output)
+        self.output = output
+        self.path = releases / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+        self.path.mkdir()
+        self._fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self.previous = _current_release(output)
+
+    def commit(self, release: Release) -> Written:
+        """Put the release in place (unless it exists already) and switch ``current``.
+
+        The caller holds the output lock.
+        """
+        final = self.output / RELEASES / release.id
+        created = False
         try:
-            temp.mkdir()
-            for folder in sorted({os.path.dirname(rel) for rel in release.files} - {""}):
-                (temp / folder).mkdir(parents=True, exist_ok=True)
-            for rel, data in sorted(release.files.items()):
-                if not (previous and _link_same(previous / rel, temp / rel, data)):
-                    _write_file(temp / rel, data)
-            _write_file(temp / MANIFEST_NAME, release.manifest)  # last: it vouches for the rest
-            os.rename(temp, final)
-            created = True
+            if not final.is_dir():
+                _write_file(self.path / MANIFEST_NAME, release.manifest)  # last: it vouches for the rest
+                os.rename(self.path, final)
+                created = True
         finally:
-            if temp.exists():
-                shutil.rmtree(temp, ignore_errors=True)
-    return Written(final, created, switch_current(output, release.id))
+            self.discard()
+        return Written(final, created, switch_current(self.output, release.id))
+
+    def discard(self) -> None:
+        if self.path.exists():
+            shutil.rmtree(self.path, ignore_errors=True)
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+def sweep(output: Path) -> list[Path]:
+    """Remove what killed builds left behind: temporary folders no live build holds, temporary links.
+
+    The caller holds the output lock (so no live build is between symlink and rename).
+    """
+    removed = []
+    for leftover in sorted(output.glob(TEMP_PREFIX + "*")):
+        if leftover.is_symlink() or leftover.is_file():
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    for folder in sorted((output / RELEASES).glob(TEMP_PREFIX + "*")):
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a live build is writing it
+        finally:
+            os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 def switch_current(output: Path, release_id: str) -> bool:
@@ -133,6 +177,20 @@ def switch_current(output: Path, release_id: str) -> bool:
     os.replace(temp, link)
     os.utime(output / target)  # `clean` keeps the most recently current releases
     return True
+
+
+def put_file(staging: Path, previous: Path | None, rel: str, data: bytes) -> None:
+    """Write one file of a staging folder, or hard-link the identical file of the current
+    release (a fraction of a write's cost). Runs in many processes at once."""
+    target = staging / rel
+    if target.parent not in _made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _made.add(target.parent)
+    if not (previous and _link_same(previous / rel, target, data)):
+        _write_file(target, data)
+
+
+_made: set[Path] = set()  # folders this process made already: one mkdir each, not one per file
 
 
 def _write_file(path: Path, data: bytes) -> None:
