@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .errors import AssetNotFound, ManifestError
 
@@ -43,7 +44,8 @@ class Manifest:
         self.url_prefix = url_prefix
         self.release = release
         self.path = path
-        self._urls = {name: url_prefix + e.file for name, e in self.entries.items()}
+        # File names may hold spaces, '#', '?' or any Unicode: a URL needs them percent-encoded.
+        self._urls = {name: url_prefix + quote(e.file) for name, e in self.entries.items()}
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Manifest:

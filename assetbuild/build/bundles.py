@@ -16,6 +16,7 @@ not give what a release needs:
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -29,6 +30,7 @@ from urllib.parse import quote
 
 import sass
 from webassets import Bundle, Environment
+from webassets.exceptions import BuildError
 from webassets.filter import Filter, get_filter
 
 from ..errors import AssetbuildError, BuildFailed, SourceError
@@ -36,6 +38,11 @@ from . import references, sourcemaps
 from .config import SASS_SUFFIXES, bundle_kind
 
 _SASS_WHERE = re.compile(r"on line (\d+):(\d+) of (.+?)(?:, in [^\n]*)?\n")
+_OUTSIDE = re.compile(r"ImportOutsideSource: (.+)")
+
+
+class ImportOutsideSource(Exception):
+    """Raised inside libsass's importer hook; libsass reports it at the @import's line."""
 _URL_SAFE = "/:@!$&*+,;=~-._"
 
 
@@ -94,6 +101,7 @@ class ReadSource(Filter):
             css, raw_map = sass.compile(
                 filename=source_path, source_map_filename=source_path + ".map",
                 source_map_contents=True, output_style="compressed", omit_source_map_url=True,
+                importers=[(0, functools.partial(_refuse_outside, c.root))],
             )
         except sass.CompileError as err:
             c.errors.append(_sass_error(str(err), source_path, c.display))
@@ -186,7 +194,10 @@ def compile_bundle(
     bundle = Bundle(*inputs, filters=filters, output=name)
     env.register(name, bundle)
     out = io.StringIO()
-    bundle.build(force=True, output=out, disable_cache=True)
+    try:
+        bundle.build(force=True, output=out, disable_cache=True)
+    except BuildError as err:  # webassets' own complaint, such as an empty bundle
+        collector.errors.append(SourceError(f"bundle {name!r}", str(err).split(" for <")[0]))
     if collector.errors:
         raise BuildFailed(collector.errors)
     data = out.getvalue().encode("utf-8", "surrogateescape")
@@ -220,9 +231,21 @@ def _origin(
     return c.display(c.root / source), line, col
 
 
+def _refuse_outside(root: Path, path: str, prev: str) -> None:
+    """libsass importer: let libsass resolve every @import itself, unless it leads outside ``root``."""
+    if "://" in path or path.startswith("url("):
+        return None
+    base = os.path.dirname(prev) if os.path.isabs(prev) else str(root)
+    target = os.path.normpath(os.path.join(base, path))
+    if not Path(target).is_relative_to(root):
+        raise ImportOutsideSource(f"@import {path!r} leads outside the source folder")
+    return None
+
+
 def _sass_error(message: str, entry: str, display: Any) -> SourceError:
     """libsass's multi-line message as ``path:line:col: error: what``."""
-    first = message.strip().splitlines()[0].removeprefix("Error: ").strip()
+    outside = _OUTSIDE.search(message)
+    first = outside.group(1) if outside else message.strip().splitlines()[0].removeprefix("Error: ").strip()
     where = _SASS_WHERE.search(message)
     if not where:
         return SourceError(display(Path(entry)), first)

@@ -78,23 +78,9 @@ def _cached(encoding: str, data: bytes) -> bool:
     return encoding != "gzip" or len(data) >= GZIP_CACHE_FROM
 
 
-def cached_sizes(name: str, data: bytes, encodings: tuple[str, ...], cache: Cache) -> dict[str, int] | None:
-    """The sizes of the copies ``compressed_copies`` would keep, if the cache holds them all; else None."""
-    if not encodings or not data or not worth_compressing(name):
-        return {}
-    digest = hashlib.sha256(data).hexdigest()
-    sizes = {}
-    for encoding in encodings:
-        quality = quality_for(name, encoding)
-        if _cached(encoding, data):
-            packed = cache.get("compress", key_of("compress", encoding, str(quality), _VERSIONS, digest))
-        else:
-            packed = compress_one(data, encoding, quality)
-        if packed is None:
-            return None
-        if pays(data, packed):
-            sizes[encoding] = len(packed)
-    return sizes
+def settings(encodings: tuple[str, ...]) -> str:
+    """What the compressed copies follow from, besides the files: encodings, qualities, libraries."""
+    return f"{sorted(encodings)} gzip {GZIP_LEVEL} br {BROTLI_QUALITY}/{BROTLI_QUALITY_MAPS} {_VERSIONS}"
 
 
 def pays(data: bytes, packed: bytes) -> bool:

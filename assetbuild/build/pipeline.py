@@ -21,7 +21,7 @@ from .config import SASS_SUFFIXES, Config
 from .fingerprint import Asset, Published, fingerprint
 from .lock import locked
 from .parallel import default_jobs, run_all
-from .release import RELEASES, Release, Staging, Written, assemble, put_file, switch_current
+from .release import RELEASES, Release, Staging, Written, assemble, put_file, sweep, switch_current
 from .sources import Plan, plan, scan, template_files
 from .stamp import stamp, versions
 
@@ -127,6 +127,7 @@ def _full_build(
                               switch_current(config.output, release.id))
         return _result(release, written, published, copies, the_plan, read)
     with locked(config.output, wait):
+        sweep(config.output)  # what killed builds left behind
         staging = Staging(config.output)
     try:
         # Each worker compresses its files and writes them, with their copies, into the staging folder.
@@ -140,25 +141,34 @@ def _full_build(
             written = staging.commit(release)
     finally:
         staging.discard()
+    cache.put("release-of", _content_id(published, config), release.id.encode())
     return _result(release, written, published, copies, the_plan, read)
+
+
+def _content_id(published: Mapping[str, Published], config: Config) -> str:
+    """Everything a release's bytes follow from, short of compressing: the files and the settings."""
+    from .compress import settings
+
+    table = [(name, p.file, p.sources, p.references) for name, p in sorted(published.items())]
+    return key_of("release-of", json.dumps(table), config.url_prefix, settings(config.compress))
 
 
 def _release_if_built(
     published: Mapping[str, Published], config: Config, cache: Cache
 ) -> tuple[Release, dict[str, dict[str, int]]] | None:
-    """The release these files make, if the cache knows every compressed copy and it is on disk already."""
-    from .compress import cached_sizes
-
-    copies = {}
-    for name, item in published.items():
-        sizes = cached_sizes(item.file, item.data, config.compress, cache)
-        if sizes is None:
-            return None
-        copies[name] = sizes
-    release = assemble(published, copies, config.url_prefix)
-    if not (config.output / RELEASES / release.id / MANIFEST_NAME).is_file():
+    """The release these very files made before, if the cache remembers it and it is still on disk."""
+    known = cache.get("release-of", _content_id(published, config))
+    folder = config.output / RELEASES / known.decode() if known else None
+    if folder is None or not (folder / MANIFEST_NAME).is_file():
         return None
-    return release, copies
+    try:
+        assets = json.loads((folder / MANIFEST_NAME).read_bytes())["assets"]
+        copies = {name: {enc: (folder / file).stat().st_size for enc, file in assets[name]["encodings"].items()}
+                  for name in published}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    release = assemble(published, copies, config.url_prefix)
+    return (release, copies) if release.id == folder.name else None
 
 
 def _result(

@@ -46,15 +46,11 @@ def scan(config: Config) -> SourceTree:
     real_root = root.resolve()
     files: dict[str, Path] = {}
     errors: list[AssetbuildError] = []
-    seen_dirs: set[Path] = set()
     for folder, dirs, names in os.walk(root, followlinks=True):
         here = Path(folder)
         real = here.resolve()
-        if real in seen_dirs:  # a link loop
-            dirs[:] = []
-            continue
-        seen_dirs.add(real)
-        dirs.sort()
+        # a link to a folder that holds it would loop forever
+        dirs[:] = sorted(d for d in dirs if not real.is_relative_to((here / d).resolve()))
         for entry in [*list(dirs), *sorted(names)]:
             path = here / entry
             if path.is_symlink() and not config.follow_symlinks_outside:
