@@ -97,9 +97,13 @@ def _unchanged(config: Config, cache: Cache, build_stamp: str, wait: bool) -> Bu
         return None
     if not (config.output / RELEASES / result.release / MANIFEST_NAME).is_file():
         return None
-    with locked(config.output, wait):
-        switched = switch_current(config.output, result.release)
+    switched = _make_current(config, result.release, wait)
     return replace(result, created=False, switched=switched, compiled=False)
+
+
+def _make_current(config: Config, release_id: str, wait: bool) -> bool:
+    with locked(config.output, wait):
+        return switch_current(config.output, release_id)
 
 
 def _full_build(
@@ -122,9 +126,7 @@ def _full_build(
     known = _release_if_built(published, config, cache)
     if known is not None:  # unchanged output: nothing to compress, nothing to write
         release, copies = known
-        with locked(config.output, wait):
-            written = Written(config.output / RELEASES / release.id, False,
-                              switch_current(config.output, release.id))
+        written = Written(config.output / RELEASES / release.id, False, _make_current(config, release.id, wait))
         return _result(release, written, published, copies, the_plan, read)
     with locked(config.output, wait):
         sweep(config.output)  # what killed builds left behind
