@@ -6,10 +6,8 @@ Order never depends on which worker finished first, so the output is the same fo
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -40,6 +38,9 @@ def run_all(
             if done:
                 done(len(results))
         return results
+    import multiprocessing  # here, not at the top: a no-op build never needs a pool
+    from concurrent.futures import ProcessPoolExecutor
+
     batches = _batches(items, weight or (lambda item: 1), jobs)
     out: list[R | None] = [None] * len(items)
     finished = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -71,7 +72,7 @@ def build(
     cache = Cache(config.cache_dir if use_cache else None)
     tree = scan(config)
     templates = template_files(config.templates) if config.templates else []
-    files = [*tree.files.items(), *((str(p), p) for p in templates)]
+    files = [*tree.files.items(), *((str(p), str(p)) for p in templates)]
     build_stamp = stamp(config, files) if use_cache else None
     if build_stamp:
         unchanged = _unchanged(config, cache, build_stamp, wait)
@@ -178,7 +179,7 @@ def _result(
     copies: Mapping[str, Mapping[str, int]], the_plan: Plan, read: Mapping[str, tuple[str, ...]],
 ) -> BuildResult:
     bundles = tuple(
-        BundleReport(name, sum(the_plan.tree.files[i].stat().st_size for i in read[name]),
+        BundleReport(name, sum(os.path.getsize(the_plan.tree.files[i]) for i in read[name]),
                      len(published[name].data), copies[name].get("gzip"), copies[name].get("br"))
         for name in the_plan.bundles
     )
@@ -208,7 +209,7 @@ def _compile(
     )
     results = run_all(work, list(the_plan.bundles.items()), jobs,
                       _stage(progress, "compiling bundles", len(the_plan.bundles)),
-                      weight=lambda item: sum(the_plan.tree.files[i].stat().st_size for i in item[1]))
+                      weight=lambda item: sum(os.path.getsize(the_plan.tree.files[i]) for i in item[1]))
     assets: dict[str, Asset] = {}
     read: dict[str, tuple[str, ...]] = {}
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
@@ -218,12 +219,12 @@ def _compile(
         source_map = compiled.source_map if compiled and config.source_maps else None
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
     for name in the_plan.plain:
-        path = the_plan.tree.files[name]
+        path = Path(the_plan.tree.files[name])
         assets[name] = Asset(name, path.read_bytes(), (name,), config.display(path))
     return dict(sorted(assets.items())), read
 
 
-def _compile_one(item: tuple[str, tuple[str, ...]], *, files: Mapping[str, Path], cache: Cache, tree_key: str,
+def _compile_one(item: tuple[str, tuple[str, ...]], *, files: Mapping[str, str], cache: Cache, tree_key: str,
                  **kwargs: object):  # -> (CompiledBundle | None, errors)
     """Compile one bundle, or take it from the cache when it and every file it read are unchanged."""
     from . import bundles  # webassets and libsass: loaded only when something is compiled
@@ -251,7 +252,7 @@ def _compile_one(item: tuple[str, tuple[str, ...]], *, files: Mapping[str, Path]
 
 
 def _content_key(tree_key: str, name: str, inputs: tuple[str, ...], read: list[str],
-                 files: Mapping[str, Path]) -> str | None:
+                 files: Mapping[str, str]) -> str | None:
     import hashlib
 
     parts = [tree_key, name, *inputs, "\0"]
@@ -260,7 +261,8 @@ def _content_key(tree_key: str, name: str, inputs: tuple[str, ...], read: list[s
         if path is None:
             return None
         try:
-            parts.append(f"{dep}\0{hashlib.sha256(path.read_bytes()).hexdigest()}")
+            with open(path, "rb") as f:
+                parts.append(f"{dep}\0{hashlib.sha256(f.read()).hexdigest()}")
         except OSError:
             return None
     return key_of(*parts)

@@ -19,10 +19,10 @@ TEMPLATE_SUFFIXES = (".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".txt"
 
 @dataclass(frozen=True)
 class SourceTree:
-    """Every file under ``source`` (after ``exclude``), by logical name (a relative POSIX path)."""
+    """Every file under ``source`` (after ``exclude``): logical name (a relative POSIX path) -> path on disk."""
 
     root: Path
-    files: Mapping[str, Path]
+    files: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -43,34 +43,39 @@ def scan(config: Config) -> SourceTree:
     root = config.source
     if not root.is_dir():
         raise BuildFailed([ConfigError(f"'source' folder {config.display(root)} does not exist", config.origin)])
-    real_root = root.resolve()
-    files: dict[str, Path] = {}
+    excluded = glob.compile(list(config.exclude), flags=GLOB_FLAGS).match if config.exclude else None
+    real_root = os.path.realpath(root)
+    files: dict[str, str] = {}
     errors: list[AssetbuildError] = []
-    for folder, dirs, names in os.walk(root, followlinks=True):
-        here = Path(folder)
-        real = here.resolve()
-        # a link to a folder that holds it would loop forever
-        dirs[:] = sorted(d for d in dirs if not real.is_relative_to((here / d).resolve()))
-        for entry in [*list(dirs), *sorted(names)]:
-            path = here / entry
-            if path.is_symlink() and not config.follow_symlinks_outside:
-                target = path.resolve()
-                if not target.is_relative_to(real_root):
+
+    def inside(real: str, folder: str) -> bool:
+        return real == folder or real.startswith(folder + os.sep)
+
+    def walk(folder: str, prefix: str, real_folder: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as err:
+            errors.append(SourceError(config.display(Path(folder)), f"cannot read folder: {err.strerror}"))
+            return
+        for entry in entries:
+            logical = prefix + entry.name
+            real = os.path.join(real_folder, entry.name)
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                if not config.follow_symlinks_outside and not inside(real, real_root):
                     errors.append(SourceError(
-                        config.display(path),
-                        f"symbolic link leads outside the source folder (to {target}); "
+                        config.display(Path(entry.path)),
+                        f"symbolic link leads outside the source folder (to {real}); "
                         "set follow_symlinks_outside = true to allow it",
                     ))
-                    if entry in dirs:
-                        dirs.remove(entry)
                     continue
-            if entry in dirs:
-                continue
-            logical = path.relative_to(root).as_posix()
-            if config.exclude and glob.globmatch(logical, list(config.exclude), flags=GLOB_FLAGS):
-                continue
-            if path.is_file():
-                files[logical] = path
+            if entry.is_dir():
+                if not inside(real_folder, real):  # a link to a folder that holds it would loop forever
+                    walk(entry.path, logical + "/", real)
+            elif entry.is_file() and not (excluded and excluded(logical)):
+                files[logical] = entry.path
+
+    walk(str(root), "", real_root)
     if errors:
         raise BuildFailed(errors)
     return SourceTree(root=root, files=dict(sorted(files.items())))

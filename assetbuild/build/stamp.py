@@ -13,7 +13,6 @@ import os
 import time
 from collections.abc import Iterable
 from importlib import metadata
-from pathlib import Path
 
 from .cache import key_of
 from .config import Config
@@ -32,7 +31,7 @@ def versions() -> str:
     return " ".join(found)
 
 
-def stamp(config: Config, files: Iterable[tuple[str, Path]]) -> str | None:
+def stamp(config: Config, files: Iterable[tuple[str, str]]) -> str | None:
     """The stamp of a build of ``files`` with ``config``; None if a file is too fresh to trust."""
     newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
     parts: list[str] = [repr(config), versions()]
