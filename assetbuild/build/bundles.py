@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import sass
 from webassets import Bundle, Environment
@@ -43,7 +42,6 @@ _OUTSIDE = re.compile(r"ImportOutsideSource: (.+)")
 
 class ImportOutsideSource(Exception):
     """Raised inside libsass's importer hook; libsass reports it at the @import's line."""
-_URL_SAFE = "/:@!$&*+,;=~-._"
 
 
 @dataclass(frozen=True)
@@ -151,8 +149,8 @@ class RebaseReferences(Filter):
                 return ref.target
             if not moved:
                 return ref.target
-            rel = posixpath.relpath(target, posixpath.dirname(c.name) or ".")
-            return (quote(rel, safe=_URL_SAFE) + references.split(ref.text)[1]).encode()
+            return (references.relative_url(target, posixpath.dirname(c.name))
+                    + references.split(ref.text)[1]).encode()
 
         data, edits = references.rewrite(data, references.find(data, "css"), replace)
         if source_map is not None:

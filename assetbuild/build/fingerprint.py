@@ -160,4 +160,4 @@ def _hashed_reference(written: str, target: Published, here: str) -> str:
     candidate = folder + slash + references.hashed_name(last, target.digest)
     if posixpath.normpath(posixpath.join(here, unquote(candidate))) == target.file:
         return candidate + suffix
-    return quote(posixpath.relpath(target.file, here or "."), safe="/:@!$&*+,;=~-._") + suffix
+    return references.relative_url(target.file, here) + suffix

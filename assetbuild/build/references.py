@@ -12,7 +12,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 _STRING = rb""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'"""
 _CSS = re.compile(
@@ -152,6 +152,12 @@ def rewrite(
         pos = end
     out.append(data[pos:])
     return b"".join(out), edits
+
+
+def relative_url(target: str, folder: str) -> str:
+    """The URL path from files in ``folder`` to the logical name ``target``, percent-encoded
+    where a character could end or break a ``url()`` (quotes, parentheses, spaces, '#', '?')."""
+    return quote(posixpath.relpath(target, folder or "."), safe="/:@!$&*+,;=~-._")
 
 
 def hashed_name(name: str, digest: str) -> str:
