@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO, load_manifest, run_cli
 
 from assetbuild.build.verify import verify
-from conftest import REPO, load_manifest, run_cli
 
 KILLS = 50
 
@@ -29,8 +29,9 @@ def big_site(root: Path, flavour: str = "") -> Path:
     icons = root / "static_src/icons"
     icons.mkdir()
     for i in range(400):
-        (icons / f"icon-{i:03}.svg").write_text(
-            f"<svg xmlns='http://www.w3.org/2000/svg'><!-- {flavour} {i} -->" + "<path d='M0 0h16v16z'/>" * 8 + "</svg>")
+        shapes = "<path d='M0 0h16v16z'/>" * 8
+        svg = f"<svg xmlns='http://www.w3.org/2000/svg'><!-- {flavour} {i} -->{shapes}</svg>"
+        (icons / f"icon-{i:03}.svg").write_text(svg)
     (root / "static_src/css/icons.css").write_text(
         "".join(f".i{i}{{background:url(../icons/icon-{i:03}.svg)}}\n" for i in range(400)))
     return root

@@ -9,9 +9,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from conftest import load_manifest, run_cli, snapshot, write_project
 
 from assetbuild import Manifest
-from conftest import load_manifest, run_cli, snapshot, write_project
 
 
 def failed_cleanly(result, *needles: str) -> None:
