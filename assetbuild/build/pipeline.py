@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import AssetbuildError, BuildFailed
 from ..manifest import MANIFEST_NAME
+from .bundle_cache import compile_cached
 from .cache import Cache, key_of
 from .config import SASS_SUFFIXES, Config
 from .fingerprint import Asset, Published, fingerprint
@@ -204,7 +205,7 @@ def _compile(
     # Any file added, removed or renamed can change what an import or a reference finds.
     tree_key = key_of("tree", versions(), *the_plan.tree.files, "\0", *sorted(the_plan.published))
     work = functools.partial(
-        _compile_one, root=config.source, files=the_plan.tree.files, published=the_plan.published,
+        compile_cached, root=config.source, files=the_plan.tree.files, published=the_plan.published,
         unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key,
     )
     results = run_all(work, list(the_plan.bundles.items()), jobs,
@@ -222,50 +223,6 @@ def _compile(
         path = Path(the_plan.tree.files[name])
         assets[name] = Asset(name, path.read_bytes(), (name,), config.display(path))
     return dict(sorted(assets.items())), read
-
-
-def _compile_one(item: tuple[str, tuple[str, ...]], *, files: Mapping[str, str], cache: Cache, tree_key: str,
-                 **kwargs: object):  # -> (CompiledBundle | None, errors)
-    """Compile one bundle, or take it from the cache when it and every file it read are unchanged."""
-    from . import bundles  # webassets and libsass: loaded only when something is compiled
-
-    name, inputs = item
-    deps_key = key_of("bundle-deps", tree_key, name, *inputs)
-    known = cache.get("bundle-deps", deps_key)
-    if known is not None:
-        key = _content_key(tree_key, name, inputs, json.loads(known), files)
-        hit = cache.get("bundle", key) if key else None
-        if hit is not None:
-            header, _, data = hit.partition(b"\n")
-            meta = json.loads(header)
-            return bundles.CompiledBundle(name, data, inputs, tuple(meta["dependencies"]), meta["map"]), []
-    try:
-        compiled = bundles.compile_bundle(name, inputs, **kwargs)  # type: ignore[arg-type]
-    except BuildFailed as failed:
-        return None, failed.errors
-    key = _content_key(tree_key, name, inputs, list(compiled.dependencies), files)
-    if key:
-        meta = {"dependencies": compiled.dependencies, "map": compiled.source_map}
-        cache.put("bundle", key, json.dumps(meta).encode() + b"\n" + compiled.data)
-        cache.put("bundle-deps", deps_key, json.dumps(list(compiled.dependencies)).encode())
-    return compiled, []
-
-
-def _content_key(tree_key: str, name: str, inputs: tuple[str, ...], read: list[str],
-                 files: Mapping[str, str]) -> str | None:
-    import hashlib
-
-    parts = [tree_key, name, *inputs, "\0"]
-    for dep in read:
-        path = files.get(dep)
-        if path is None:
-            return None
-        try:
-            with open(path, "rb") as f:
-                parts.append(f"{dep}\0{hashlib.sha256(f.read()).hexdigest()}")
-        except OSError:
-            return None
-    return key_of(*parts)
 
 
 def _stage_file(

@@ -1,0 +1,63 @@
+"""Compiled bundles in the build cache, keyed on the bundle and the content of every file it read.
+
+What a Sass bundle reads is known only after compiling it, so two entries work together:
+``bundle-deps`` remembers which files the last compile read, and ``bundle`` holds the
+result under a key made of those files' contents. A change to any of them (or any file
+added, removed or renamed, through ``tree_key``) is a miss and a fresh compile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+
+from ..errors import BuildFailed
+from .cache import Cache, key_of
+
+
+def compile_cached(item: tuple[str, tuple[str, ...]], *, files: Mapping[str, str], cache: Cache, tree_key: str,
+                 **kwargs: object):  # -> (CompiledBundle | None, errors)
+    """Compile one bundle, or take it from the cache when it and every file it read are unchanged."""
+    from . import bundles  # webassets and libsass: loaded only when something is compiled
+
+    name, inputs = item
+    deps_key = key_of("bundle-deps", tree_key, name, *inputs)
+    known = cache.get("bundle-deps", deps_key)
+    if known is not None:
+        key = content_key(tree_key, name, inputs, json.loads(known), files)
+        hit = cache.get("bundle", key) if key else None
+        if hit is not None:
+            header, _, data = hit.partition(b"\n")
+            try:
+                meta = json.loads(header)
+                return bundles.CompiledBundle(name, data, inputs, tuple(meta["dependencies"]), meta["map"]), []
+            except (ValueError, KeyError, TypeError):
+                pass  # an entry of another shape: compile afresh
+    try:
+        compiled = bundles.compile_bundle(name, inputs, **kwargs)  # type: ignore[arg-type]
+    except BuildFailed as failed:
+        return None, failed.errors
+    key = content_key(tree_key, name, inputs, list(compiled.dependencies), files)
+    if key:
+        meta = {"dependencies": compiled.dependencies, "map": compiled.source_map}
+        cache.put("bundle", key, json.dumps(meta).encode() + b"\n" + compiled.data)
+        cache.put("bundle-deps", deps_key, json.dumps(list(compiled.dependencies)).encode())
+    return compiled, []
+
+
+def content_key(
+    tree_key: str, name: str, inputs: tuple[str, ...], read: list[str], files: Mapping[str, str]
+) -> str | None:
+    """The key of a bundle whose compile read ``read``; None if one of them is gone."""
+    parts = [tree_key, name, *inputs, "\0"]
+    for dep in read:
+        path = files.get(dep)
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as f:
+                parts.append(f"{dep}\0{hashlib.sha256(f.read()).hexdigest()}")
+        except OSError:
+            return None
+    return key_of(*parts)
