@@ -109,18 +109,21 @@ def test_concurrent_builds(tmp_path: Path, wait: bool) -> None:
 def test_lock_held_by_another_process(tmp_path: Path) -> None:
     site = big_site(tmp_path / "site")
     (site / "dist").mkdir()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+    holder = subprocess.Popen(  # holds the output folder's lock until it reads a line
+        [sys.executable, "-c", "import fcntl, os, sys\n"
          "fd = os.open(sys.argv[1], os.O_RDONLY)\nfcntl.flock(fd, fcntl.LOCK_EX)\nprint('held', flush=True)\n"
-         "time.sleep(3)\n", str(site / "dist")],
-        stdout=subprocess.PIPE, text=True)
+         "sys.stdin.readline()\n", str(site / "dist")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
     result = run_cli("build", cwd=site)
     assert result.returncode == 75
     assert "another build holds the lock on this output folder; run again with --wait" in result.stderr
     assert not (site / "dist/current").exists()
-    waited = run_cli("build", "--wait", cwd=site)
-    holder.wait()
-    holder.stdout.close()
-    assert waited.returncode == 0, waited.stderr
+    waiting = subprocess.Popen([sys.executable, "-m", "assetbuild", "build", "--wait"], cwd=site,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1)
+    assert waiting.poll() is None, "it waits for the lock"
+    holder.communicate("release\n")
+    out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
     assert_consistent(site / "dist")
