@@ -153,3 +153,16 @@ def test_failures_leave_output_untouched(tmp_path: Path) -> None:
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
         assert snapshot(root / "dist") == before
         path.write_bytes(original)
+
+
+def test_output_and_cache_inside_the_source_folder_are_not_sources(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"a.css": ".a{}"}, output="static_src/dist",
+                         cache_dir="static_src/.cache")
+    first = run_cli("build", cwd=root)
+    assert first.returncode == 0, first.stderr
+    release = load_manifest(root / "static_src/dist")["release"]
+    second = run_cli("build", cwd=root)
+    assert second.returncode == 0
+    assets = load_manifest(root / "static_src/dist")["assets"]
+    assert load_manifest(root / "static_src/dist")["release"] == release
+    assert set(assets) == {"a.css"}

@@ -45,6 +45,8 @@ def scan(config: Config) -> SourceTree:
         raise BuildFailed([ConfigError(f"'source' folder {config.display(root)} does not exist", config.origin)])
     excluded = glob.compile(list(config.exclude), flags=GLOB_FLAGS).match if config.exclude else None
     real_root = os.path.realpath(root)
+    # The build's own folders never count as sources, even when configured inside `source`.
+    own = {os.path.realpath(config.output), os.path.realpath(config.cache_dir)}
     files: dict[str, str] = {}
     errors: list[AssetbuildError] = []
 
@@ -70,7 +72,7 @@ def scan(config: Config) -> SourceTree:
                     ))
                     continue
             if entry.is_dir():
-                if not inside(real_folder, real):  # a link to a folder that holds it would loop forever
+                if not inside(real_folder, real) and real not in own:  # a link to a holding folder would loop
                     walk(entry.path, logical + "/", real)
             elif entry.is_file() and not (excluded and excluded(logical)):
                 files[logical] = entry.path
