@@ -53,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(errors) > 1:
             print(f"assetbuild: {len(errors)} errors", file=sys.stderr)
         return err.exit_code
+    except OSError as err:
+        if err.filename is None:
+            raise  # not a path the user can fix: keep the traceback
+        # A folder that cannot be made, read or written (say `--output /proc/x`): one line, not a traceback.
+        print(f"{err.filename}: error: {err.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 

@@ -81,3 +81,12 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("pyproject.toml: error: invalid TOML")
+
+
+@pytest.mark.parametrize("output", ["/proc/assetbuild-test", "/dev/null/x"])
+def test_unusable_output_folder_is_one_line(tmp_path: Path, output: str) -> None:
+    root = write_project(tmp_path / "p", FILES)
+    result = run_cli("build", "--output", output, cwd=root)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{output}: error: ")
+    assert "Traceback" not in result.stderr

@@ -97,7 +97,7 @@ def assemble(
 class Staging:
     """A release being written: a temporary folder beside the releases, locked while it lives.
 
-    Many processes fill it at once (``put``); ``commit`` adds the manifest last and renames
+    Many processes fill it at once (``put_file``); ``commit`` adds the manifest last and renames
     it into place. Its own flock tells ``sweep`` that a live build still owns it.
     """
 
