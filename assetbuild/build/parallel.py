@@ -1,6 +1,8 @@
-"""Map a function over work items on several cores; results come back in input order.
+"""Work spread over several cores; results come back in input order.
 
 Order never depends on which worker finished first, so the output is the same for any ``jobs``.
+One pool serves every step of a build, so work queued early (compressing files that are
+final already) fills the time a later step would leave a core idle.
 """
 
 from __future__ import annotations
@@ -8,7 +10,9 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -18,42 +22,81 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_all(
-    fn: Callable[[T], R],
-    items: Sequence[T],
-    jobs: int,
-    done: Callable[[int], None] | None = None,
-    weight: Callable[[T], int] | None = None,
-) -> list[R]:
-    """``[fn(i) for i in items]``, spread over ``jobs`` processes where that can help.
+@dataclass(frozen=True)
+class Pending(Generic[R]):
+    """Work handed to ``Workers.scatter``: its batches of indices and their futures (or the results)."""
 
-    ``weight`` (a size, say) balances the work: the heaviest items go first, each alone,
-    and light ones travel in batches, so one process does not end up with all the big ones.
-    ``done(n)`` is told how many items have finished.
-    """
-    if jobs <= 1 or len(items) <= 1:
-        results = []
-        for item in items:
-            results.append(fn(item))
-            if done:
-                done(len(results))
-        return results
-    import multiprocessing  # here, not at the top: a no-op build never needs a pool
-    from concurrent.futures import ProcessPoolExecutor
+    batches: list[list[int]]
+    futures: list[Future[list[R]] | None]
+    ready: list[R] | None
 
-    batches = _batches(items, weight or (lambda item: 1), jobs)
-    out: list[R | None] = [None] * len(items)
-    finished = 0
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context) as pool:
-        work = [[items[i] for i in batch] for batch in batches]
-        for batch, results in zip(batches, pool.map(functools.partial(_apply, fn), work), strict=True):
-            for index, result in zip(batch, results, strict=True):
+
+class Workers:
+    """``jobs`` processes (forked on first use), or none at all when ``jobs`` is 1."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: Any = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=kind is not None)
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        done: Callable[[int], None] | None = None,
+        weight: Callable[[T], int] | None = None,
+    ) -> list[R]:
+        """``[fn(i) for i in items]``, spread over the processes where that can help."""
+        return self.gather(self.scatter(fn, items, weight), done)
+
+    def scatter(
+        self, fn: Callable[[T], R], items: Sequence[T], weight: Callable[[T], int] | None = None
+    ) -> Pending[R]:
+        """Queue ``fn`` over ``items``; ``gather`` collects the results.
+
+        ``weight`` (a size, say) balances the work: the heaviest items go first, each alone,
+        and light ones travel in batches, so one process does not end up with all the big ones.
+        With one job (or one item) the work is done here and now.
+        """
+        if self.jobs <= 1 or len(items) <= 1:
+            return Pending([list(range(len(items)))], [None], [fn(item) for item in items])
+        batches = _batches(items, weight or (lambda item: 1), self.jobs)
+        return Pending(batches, [self._submit(fn, [items[i] for i in batch]) for batch in batches], None)
+
+    def gather(self, pending: Pending[R], done: Callable[[int], None] | None = None) -> list[R]:
+        """The results of ``scatter``, in input order; ``done(n)`` hears how many have finished."""
+        size = sum(map(len, pending.batches))
+        out: list[R | None] = [None] * size
+        finished = 0
+        for batch, future in zip(pending.batches, pending.futures, strict=True):
+            results = pending.ready if future is None else future.result()
+            for index, result in zip(batch, results, strict=True):  # type: ignore[arg-type]
                 out[index] = result
             finished += len(batch)
             if done:
                 done(finished)
-    return out  # type: ignore[return-value]
+        return out  # type: ignore[return-value]
+
+    def start(self, fn: Callable[[T], object], items: Sequence[T], weight: Callable[[T], int]) -> None:
+        """Queue ``fn`` over ``items`` for its side effects, ahead of whatever is queued next;
+        nothing waits for it. With one job it is skipped: there is no idle core to fill."""
+        if self.jobs > 1:
+            for batch in _batches(items, weight, self.jobs):
+                self._submit(fn, [items[i] for i in batch])
+
+    def _submit(self, fn: Callable[[T], R], batch: list[T]) -> Future[list[R]]:
+        if self._pool is None:
+            import multiprocessing  # here, not at the top: a no-op build never needs a pool
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+        return self._pool.submit(functools.partial(_apply, fn), batch)
 
 
 def _apply(fn: Callable[[T], R], batch: list[T]) -> list[R]:

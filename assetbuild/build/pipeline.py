@@ -17,12 +17,13 @@ from pathlib import Path
 
 from ..errors import AssetbuildError, BuildFailed
 from ..manifest import MANIFEST_NAME
+from . import references
 from .bundle_cache import compile_cached
 from .cache import Cache, key_of
 from .config import SASS_SUFFIXES, Config
 from .fingerprint import Asset, Published, fingerprint
 from .lock import locked
-from .parallel import default_jobs, run_all
+from .parallel import Workers, default_jobs
 from .release import RELEASES, Release, Staging, Written, assemble, put_file, sweep, switch_current
 from .sources import Plan, plan, scan, template_files
 from .stamp import stamp, versions
@@ -80,7 +81,8 @@ def build(
         if unchanged:
             return replace(unchanged, seconds=time.perf_counter() - started)
 
-    result = _full_build(config, plan(config, tree), cache, jobs or default_jobs(), wait, warn, progress)
+    with Workers(jobs or default_jobs()) as workers:
+        result = _full_build(config, plan(config, tree), cache, workers, wait, warn, progress)
     if build_stamp:
         cache.put("noop", build_stamp, json.dumps(asdict(result), default=str).encode())
     return replace(result, seconds=time.perf_counter() - started)
@@ -109,13 +111,13 @@ def _make_current(config: Config, release_id: str, wait: bool) -> bool:
 
 
 def _full_build(
-    config: Config, the_plan: Plan, cache: Cache, jobs: int, wait: bool,
+    config: Config, the_plan: Plan, cache: Cache, workers: Workers, wait: bool,
     warn: Callable[[str], None], progress: Progress | None,
 ) -> BuildResult:
     from .templates_check import check_templates  # jinja2: only when templates are really checked
 
     errors: list[AssetbuildError] = []
-    assets, read = _compile(config, the_plan, cache, jobs, errors, progress)
+    assets, read = _compile(config, the_plan, cache, workers, errors, progress)
     try:
         published = fingerprint(assets, _unpublished(the_plan), warn)
     except BuildFailed as failed:
@@ -137,8 +139,8 @@ def _full_build(
         # Each worker compresses its files and writes them, with their copies, into the staging folder.
         work = functools.partial(_stage_file, staging=staging.path, previous=staging.previous,
                                  encodings=config.compress, cache=cache)
-        sizes = run_all(work, [(p.file, p.data) for p in items], jobs,
-                        _stage(progress, "compressing and writing", len(items)), weight=lambda item: len(item[1]))
+        sizes = workers.map(work, [(p.file, p.data) for p in items],
+                            _stage(progress, "compressing and writing", len(items)), weight=lambda item: len(item[1]))
         copies = {p.name: kept for p, kept in zip(items, sizes, strict=True)}
         release = assemble(published, copies, config.url_prefix)
         with locked(config.output, wait=True):  # held by others only for a rename or two
@@ -196,7 +198,7 @@ def _stage(progress: Progress | None, name: str, total: int) -> Callable[[int], 
 
 
 def _compile(
-    config: Config, the_plan: Plan, cache: Cache, jobs: int, errors: list[AssetbuildError],
+    config: Config, the_plan: Plan, cache: Cache, workers: Workers, errors: list[AssetbuildError],
     progress: Progress | None = None,
 ) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
@@ -208,9 +210,16 @@ def _compile(
         compile_cached, root=config.source, files=the_plan.tree.files, published=the_plan.published,
         unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key,
     )
-    results = run_all(work, list(the_plan.bundles.items()), jobs,
-                      _stage(progress, "compiling bundles", len(the_plan.bundles)),
-                      weight=lambda item: sum(os.path.getsize(the_plan.tree.files[i]) for i in item[1]))
+    pending = workers.scatter(work, list(the_plan.bundles.items()),
+                              weight=lambda item: sum(os.path.getsize(the_plan.tree.files[i]) for i in item[1]))
+    if cache.folder is not None and config.compress:
+        # Files without references are final as they are: compress them into the cache behind
+        # the bundles, so that no core waits while bundles compile and files are fingerprinted.
+        # Only the cache is written here, never `output`.
+        leaves = [(n, the_plan.tree.files[n]) for n in the_plan.plain if references.kind_of(n) is None]
+        workers.start(functools.partial(_precompress, encodings=config.compress, cache=cache), leaves,
+                      weight=lambda item: os.path.getsize(item[1]))
+    results = workers.gather(pending, _stage(progress, "compiling bundles", len(the_plan.bundles)))
     assets: dict[str, Asset] = {}
     read: dict[str, tuple[str, ...]] = {}
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
@@ -237,6 +246,17 @@ def _stage_file(
     for encoding, packed in kept.items():
         put_file(staging, previous, rel + SUFFIXES[encoding], packed)
     return {encoding: len(packed) for encoding, packed in kept.items()}
+
+
+def _precompress(item: tuple[str, str], encodings: tuple[str, ...], cache: Cache) -> None:
+    from .compress import compressed_copies
+
+    name, path = item
+    try:
+        with open(path, "rb") as f:
+            compressed_copies(name, f.read(), encodings, cache)
+    except OSError:
+        pass  # only a head start: the real step reads the file again and reports any problem
 
 
 def _unpublished(the_plan: Plan) -> dict[str, str]:
