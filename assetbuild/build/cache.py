@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,11 +65,6 @@ class Cache:
                 f.write(CACHE_FORMAT + hashlib.sha256(payload).digest() + payload)
         except OSError:
             path.unlink(missing_ok=True)
-
-    def entries(self) -> Iterable[Path]:
-        if self.folder is None or not self.folder.is_dir():
-            return []
-        return (p for p in self.folder.rglob("*") if p.is_file())
 
     def _path(self, namespace: str, key: str) -> Path:
         assert self.folder is not None
