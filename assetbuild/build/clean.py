@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .release import CURRENT, RELEASES, sweep
+from .release import RELEASES, current_release, sweep
 
 
 def clean(output: Path, keep: int) -> list[Path]:
@@ -17,10 +17,7 @@ def clean(output: Path, keep: int) -> list[Path]:
     removed = sweep(output)
     if not releases.is_dir():
         return removed
-    try:
-        current = (output / CURRENT).resolve(strict=True)
-    except OSError:
-        current = None
+    current = current_release(output)
     found = sorted(
         (p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")),
         key=lambda p: (p.stat().st_mtime_ns, p.name),

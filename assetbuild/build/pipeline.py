@@ -99,10 +99,15 @@ def _unchanged(config: Config, cache: Cache, build_stamp: str, wait: bool) -> Bu
                                 "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
     except (ValueError, TypeError, KeyError):
         return None
-    if not (config.output / RELEASES / result.release / MANIFEST_NAME).is_file():
+    if not _on_disk(config, result.release):
         return None
     switched = _make_current(config, result.release, wait)
     return replace(result, created=False, switched=switched, compiled=False)
+
+
+def _on_disk(config: Config, release_id: str) -> bool:
+    """A release folder appears whole, by one rename, manifest included: its manifest says it is there."""
+    return (config.output / RELEASES / release_id / MANIFEST_NAME).is_file()
 
 
 def _make_current(config: Config, release_id: str, wait: bool) -> bool:
@@ -117,9 +122,10 @@ def _full_build(
     from .templates_check import check_templates  # jinja2: only when templates are really checked
 
     errors: list[AssetbuildError] = []
-    assets, read = _compile(config, the_plan, cache, workers, errors, progress)
+    unpublished = _unpublished(the_plan)
+    assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress)
     try:
-        published = fingerprint(assets, _unpublished(the_plan), warn)
+        published = fingerprint(assets, unpublished, warn)
     except BuildFailed as failed:
         errors.extend(failed.errors)
         published = {}
@@ -164,9 +170,9 @@ def _release_if_built(
 ) -> tuple[Release, dict[str, dict[str, int]]] | None:
     """The release these very files made before, if the cache remembers it and it is still on disk."""
     known = cache.get("release-of", _content_id(published, config))
-    folder = config.output / RELEASES / known.decode() if known else None
-    if folder is None or not (folder / MANIFEST_NAME).is_file():
+    if known is None or not _on_disk(config, known.decode()):
         return None
+    folder = config.output / RELEASES / known.decode()
     try:
         assets = json.loads((folder / MANIFEST_NAME).read_bytes())["assets"]
         copies = {name: {enc: (folder / file).stat().st_size for enc, file in assets[name]["encodings"].items()}
@@ -198,12 +204,11 @@ def _stage(progress: Progress | None, name: str, total: int) -> Callable[[int], 
 
 
 def _compile(
-    config: Config, the_plan: Plan, cache: Cache, workers: Workers, errors: list[AssetbuildError],
-    progress: Progress | None = None,
+    config: Config, the_plan: Plan, unpublished: Mapping[str, str], cache: Cache, workers: Workers,
+    errors: list[AssetbuildError], progress: Progress | None = None,
 ) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
     and for each bundle every source file it read."""
-    unpublished = _unpublished(the_plan)
     # Any file added, removed or renamed can change what an import or a reference finds.
     tree_key = key_of("tree", versions(), *the_plan.tree.files, "\0", *sorted(the_plan.published))
     work = functools.partial(

@@ -8,7 +8,6 @@ touched, which also makes a rebuild of unchanged sources write nothing.
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
 import json
 import mimetypes
@@ -22,6 +21,7 @@ from pathlib import Path
 from ..manifest import MANIFEST_NAME, MANIFEST_VERSION
 from .compress import SUFFIXES
 from .fingerprint import Published
+from .lock import flock_folder
 
 RELEASES = "releases"
 CURRENT = "current"
@@ -109,9 +109,8 @@ class Staging:
         self.output = output
         self.path = releases / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
         self.path.mkdir()
-        self._fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        self.previous = _current_release(output)
+        self._fd: int | None = flock_folder(self.path, wait=True)
+        self.previous = current_release(output)
 
     def commit(self, release: Release) -> Written:
         """Put the release in place (unless it exists already) and switch ``current``.
@@ -132,9 +131,9 @@ class Staging:
     def discard(self) -> None:
         if self.path.exists():
             shutil.rmtree(self.path, ignore_errors=True)
-        if self._fd >= 0:
+        if self._fd is not None:
             os.close(self._fd)
-            self._fd = -1
+            self._fd = None
 
 
 def sweep(output: Path) -> list[Path]:
@@ -149,15 +148,12 @@ def sweep(output: Path) -> list[Path]:
             removed.append(leftover)
     for folder in sorted((output / RELEASES).glob(TEMP_PREFIX + "*")):
         try:
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            fd = flock_folder(folder, wait=False)
         except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            continue  # gone already
+        if fd is None:
             continue  # a live build is writing it
-        finally:
-            os.close(fd)
+        os.close(fd)
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
@@ -199,7 +195,8 @@ def _write_file(path: Path, data: bytes) -> None:
         f.write(data)
 
 
-def _current_release(output: Path) -> Path | None:
+def current_release(output: Path) -> Path | None:
+    """The release folder ``current`` points at, or None."""
     try:
         return (output / CURRENT).resolve(strict=True)
     except OSError:
