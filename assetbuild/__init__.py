@@ -1,7 +1,7 @@
 """assetbuild: build assets into an immutable release at build time; read its manifest at run time.
 
 Importing this package loads only the run-time side; the build lives in
-``assetbuild.build`` and is imported by the command line alone.
+``assetbuild.builder`` and is imported by the command line alone.
 """
 
 from .errors import AssetbuildError, AssetNotFound, ManifestError

@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _config(args: argparse.Namespace):  # -> Config; the build side is imported only here
-    from .build.config import load_config
+    from .builder.config import load_config
 
     config = load_config(args.config)
     if getattr(args, "output", None):
@@ -73,9 +73,9 @@ def _config(args: argparse.Namespace):  # -> Config; the build side is imported 
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build.archive import write_archive
-    from .build.pipeline import build
-    from .build.report import as_dict, as_table
+    from .builder.archive import write_archive
+    from .builder.pipeline import build
+    from .builder.report import as_dict, as_table
 
     result = build(_config(args), jobs=args.jobs, wait=args.wait, use_cache=not args.no_cache,
                    progress=_progress_printer())
@@ -100,7 +100,7 @@ def _progress_printer():  # -> a progress callback, or None where nobody watches
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .build.verify import release_of, verify
+    from .builder.verify import release_of, verify
 
     folder = release_of(Path(args.release) if args.release else _config(args).output)
     problems = verify(folder)
@@ -114,8 +114,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from .build.clean import clean
-    from .build.lock import locked
+    from .builder.clean import clean
+    from .builder.lock import locked
 
     config = _config(args)
     if not config.output.is_dir():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import release_tree, run_cli, write_project
 
-from assetbuild.build.stamp import RACY_SECONDS
+from assetbuild.builder.stamp import RACY_SECONDS
 
 SITE = {
     "scss/_vars.scss": "$c: #123456;\n",

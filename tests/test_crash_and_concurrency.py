@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, load_manifest, run_cli
 
-from assetbuild.build.verify import verify
+from assetbuild.builder.verify import verify
 
 KILLS = 50
 

@@ -7,8 +7,8 @@ import zlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assetbuild.build import references as r
-from assetbuild.build import sourcemaps
+from assetbuild.builder import references as r
+from assetbuild.builder import sourcemaps
 
 EXAMPLES = 3000
 PIECES = st.sampled_from([

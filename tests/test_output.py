@@ -18,8 +18,8 @@ import brotli
 import pytest
 from conftest import REPO, load_manifest, run_cli, write_project
 
-from assetbuild.build import sourcemaps
-from assetbuild.build.compress import compressed_copies
+from assetbuild.builder import sourcemaps
+from assetbuild.builder.compress import compressed_copies
 
 
 def test_every_copy_decompresses_to_its_file_and_is_reproducible(built_demo: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assetbuild.build import references as r
+from assetbuild.builder import references as r
 
 
 @pytest.mark.parametrize(

@@ -118,7 +118,7 @@ def test_importing_the_runtime_loads_no_build_module() -> None:
     code = (
         "import sys, assetbuild, assetbuild.jinja, assetbuild.wsgi, assetbuild.demo\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('webassets', 'sass', 'rcssmin', 'rjsmin', 'wcmatch')"
-        " or m.startswith('assetbuild.build')]\n"
+        " or m.startswith('assetbuild.builder')]\n"
         "print(bad)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
