@@ -5,7 +5,7 @@
     python bench/run.py [--copies 1 10] [--runs 5] [--peers-copies 1] [--out bench/out]
 
 Every figure is a median of whole-process runs (wall time; peak RSS of the process and
-its children). The corpus comes from ../shared/bench/make_corpus.py (pinned npm packages).
+its children). The corpus comes from bench/make_corpus.py (pinned npm packages).
 Prints a Markdown table per corpus size, with ratios to each peer, and writes
 ``<out>/results.json``.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
+MAKE_CORPUS = REPO / "bench" / "make_corpus.py"
 PARTIAL = "vendor/bootstrap/scss/_buttons.scss"
 RACY_WAIT = 2.2  # the no-op stamp trusts only files older than 2 s
 
