@@ -7,7 +7,7 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import EXIT_USAGE, AssetbuildError, BuildFailed
@@ -38,12 +38,14 @@ def main_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, adjust_config: Callable | None = None) -> int:
+    """``adjust_config(config) -> config`` lets a framework add what it knows (Django's static folders)."""
     parser = main_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code else 0
+    args.adjust_config = adjust_config
     try:
         return {"build": _build, "verify": _verify, "clean": _clean}[args.command](args)
     except AssetbuildError as err:
@@ -69,7 +71,7 @@ def _config(args: argparse.Namespace):  # -> Config; the build side is imported 
     config = load_config(args.config)
     if getattr(args, "output", None):
         config = dataclasses.replace(config, output=Path(args.output).absolute())
-    return config
+    return args.adjust_config(config) if getattr(args, "adjust_config", None) else config
 
 
 def _build(args: argparse.Namespace) -> int:

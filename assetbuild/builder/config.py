@@ -34,6 +34,9 @@ class Config:
     source_maps: bool = True
     follow_symlinks_outside: bool = False
     origin: str = "defaults"
+    # More source folders after `source`, each under a logical prefix ("" = none); the first
+    # folder that has a name wins, as with Django's static finders (which fill this in).
+    extra_sources: tuple[tuple[str, Path], ...] = ()
 
     def display(self, path: Path) -> str:
         """A path as a person wants to read it: relative to the working folder where possible."""

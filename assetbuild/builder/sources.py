@@ -39,16 +39,30 @@ class Plan:
 
 
 def scan(config: Config) -> SourceTree:
-    """Walk ``config.source`` in sorted order; refuse links that lead outside it unless allowed."""
-    root = config.source
-    if not root.is_dir():
-        raise BuildFailed([ConfigError(f"'source' folder {config.display(root)} does not exist", config.origin)])
+    """Walk ``config.source``, then each of ``config.extra_sources``, in sorted order; a name found
+    in an earlier folder wins. Links that lead outside their folder are refused unless allowed."""
+    roots = [("", config.source), *config.extra_sources]
+    if not config.source.is_dir() and not config.extra_sources:
+        raise BuildFailed([ConfigError(f"'source' folder {config.display(config.source)} does not exist",
+                                       config.origin)])
+    files: dict[str, str] = {}
+    errors: list[AssetbuildError] = []
+    for prefix, root in roots:
+        if root.is_dir():
+            found = _walk(config, root, prefix.strip("/") + "/" if prefix.strip("/") else "", errors)
+            files.update((name, path) for name, path in found.items() if name not in files)
+    if errors:
+        raise BuildFailed(errors)
+    return SourceTree(root=config.source, files=dict(sorted(files.items())))
+
+
+def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]) -> dict[str, str]:
+    """Every file under one source folder: logical name -> path."""
     excluded = glob.compile(list(config.exclude), flags=GLOB_FLAGS).match if config.exclude else None
     real_root = os.path.realpath(root)
     # The build's own folders never count as sources, even when configured inside `source`.
     own = {os.path.realpath(config.output), os.path.realpath(config.cache_dir)}
     files: dict[str, str] = {}
-    errors: list[AssetbuildError] = []
 
     def inside(real: str, folder: str) -> bool:
         return real == folder or real.startswith(folder + os.sep)
@@ -77,10 +91,8 @@ def scan(config: Config) -> SourceTree:
             elif entry.is_file() and not (excluded and excluded(logical)):
                 files[logical] = entry.path
 
-    walk(str(root), "", real_root)
-    if errors:
-        raise BuildFailed(errors)
-    return SourceTree(root=root, files=dict(sorted(files.items())))
+    walk(str(root), prefix, real_root)
+    return files
 
 
 def plan(config: Config, tree: SourceTree) -> Plan:

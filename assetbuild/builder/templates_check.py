@@ -14,6 +14,7 @@ import jinja2
 from jinja2 import nodes
 
 from ..errors import AssetbuildError, SourceError, closest
+from .django_templates import is_django_template, named_assets
 from .sources import template_files
 
 HELPERS = frozenset({"asset_url", "asset_tag"})
@@ -33,10 +34,14 @@ def check_templates(
         shown = display(path)
         try:
             source = path.read_text(encoding="utf-8")
-            tree = env.parse(source, name=path.name, filename=os.fspath(path))
         except UnicodeDecodeError as err:
             errors.append(SourceError(shown, f"not valid UTF-8 (byte {err.start})"))
             continue
+        if is_django_template(source):
+            errors.extend(_check_django(source, shown, known, warn))
+            continue
+        try:
+            tree = env.parse(source, name=path.name, filename=os.fspath(path))
         except jinja2.TemplateSyntaxError as err:
             errors.append(SourceError(shown, f"template syntax: {err.message}", err.lineno))
             continue
@@ -46,13 +51,24 @@ def check_templates(
             first = call.args[0] if call.args else None
             if isinstance(first, nodes.Const) and isinstance(first.value, str):
                 if first.value not in known:
-                    hint = closest(first.value, known, n=1)
-                    errors.append(SourceError(
-                        shown,
-                        f"unknown asset {first.value!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
-                        call.lineno,
-                    ))
+                    errors.append(_unknown(shown, first.value, known, call.lineno))
             else:
                 warn(f"{shown}:{call.lineno}: warning: {call.node.name}() with a name that is not "
                      "a literal string cannot be checked at build time")
     return errors
+
+
+def _check_django(source: str, shown: str, known: frozenset[str], warn: Callable[[str], None]) -> list[AssetbuildError]:
+    errors: list[AssetbuildError] = []
+    for found in named_assets(source):
+        if found.name is None:
+            warn(f"{shown}:{found.line}:{found.col}: warning: {{% {found.tag} %}} with a name that is not "
+                 "a literal string cannot be checked at build time")
+        elif found.name not in known and not found.name.endswith("/"):
+            errors.append(_unknown(shown, found.name, known, found.line, found.col))
+    return errors
+
+
+def _unknown(shown: str, name: str, known: frozenset[str], line: int, col: int | None = None) -> SourceError:
+    hint = closest(name, known, n=1)
+    return SourceError(shown, f"unknown asset {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""), line, col)

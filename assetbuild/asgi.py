@@ -1,0 +1,63 @@
+"""The ASGI door of the serving contract (``serving.py``): Starlette, FastAPI, Litestar, Django.
+
+As middleware, ``serve_release(app)`` answers the release's URLs and passes the rest on;
+alone, ``serve_release()`` is an app to mount under the prefix (``app.mount("/static",
+serve_release())``): a mounted app sees its mount point in ``root_path``, and the full path
+is what the table knows. ServeStatic streams the file, so both doors send the same response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from servestatic.asgi import FileServerASGI
+
+from .manifest import Manifest
+from .serving import ReleaseFiles
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class ReleaseApp:
+    """Answers the release's URLs; passes every other request (and websockets) to ``application``."""
+
+    def __init__(self, application: ASGIApp | None, files: ReleaseFiles) -> None:
+        self.application = application
+        self.files = files
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if self.application is None:
+                return  # lifespan and websockets: nothing to do for a files-only app
+            return await self.application(scope, receive, send)
+        path = _full_path(scope)
+        static_file = self.files.lookup(path)
+        if static_file is not None:
+            return await FileServerASGI(static_file)(scope, receive, send)  # type: ignore[arg-type]
+        if self.application is None or self.files.owns(path):
+            return await not_found(send)
+        return await self.application(scope, receive, send)
+
+
+def _full_path(scope: Scope) -> str:
+    """The request path from the server's root, also when mounted (Starlette keeps it in ``path``
+    and the mount point in ``root_path``; servers following the ASGI spec strictly drop it)."""
+    path = scope["path"]  # already decoded to text by the server (WSGI gives latin-1 bytes)
+    root = scope.get("root_path") or ""
+    return path if not root or path.startswith(root.rstrip("/") + "/") else root.rstrip("/") + path
+
+
+async def not_found(send: Send) -> None:
+    await send({"type": "http.response.start", "status": 404,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"cache-control", b"no-cache")]})
+    await send({"type": "http.response.body", "body": b"Not Found\n"})
+
+
+def serve_release(application: ASGIApp | None = None, manifest: Manifest | None = None) -> ReleaseApp:
+    """Wrap ``application`` so that it also serves the release of ``manifest`` (default:
+    ``Manifest.load()``) and the releases kept beside it; without an application, serve only them."""
+    return ReleaseApp(application, ReleaseFiles(manifest or Manifest.load()))
