@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, render_template_string, url_for
+from frameworks import app_env, write_apps
 
 from assetbuild import AssetNotFound, ManifestError
 from assetbuild.flask import AssetBuild
-from frameworks import app_env, write_apps
 
 
 def manifest_of(site: Path) -> dict:
