@@ -28,6 +28,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The configured source comes first: this file wins over the admin's own.
     (site / "static_src/admin/css").mkdir(parents=True)
     (site / "static_src/admin/css/fonts.css").write_text("/* the project's own fonts.css */\n")
+    # STATICFILES_DIRS with a prefix, as Django's FileSystemFinder reads it
+    (site / "vendor_static").mkdir()
+    (site / "vendor_static/widget.js").write_text("console.log('widget');\n")
+    settings = site / "djsite/settings.py"
+    settings.write_text(settings.read_text() + 'STATICFILES_DIRS = [("vendor", BASE_DIR / "vendor_static")]\n')
     result = manage(site, "assetbuild", "build")
     assert result.returncode == 0, result.stderr
     return site
@@ -50,12 +55,18 @@ def page_assets(html: str) -> list[str]:
 
 def test_build_takes_the_finders_files_after_the_configured_source(site: Path) -> None:
     assets = manifest(site)["assets"]
-    assert {"css/app.css", "admin/css/base.css", "admin/js/core.js", "admin/img/icon-yes.svg"} <= set(assets)
+    assert {"css/app.css", "admin/css/base.css", "admin/js/core.js", "admin/img/icon-yes.svg",
+            "vendor/widget.js"} <= set(assets)
     ours = site / "dist/current" / assets["admin/css/fonts.css"]["file"]
     assert ours.read_text() == "/* the project's own fonts.css */\n"
     # the admin's url()s point at hashed files of the release
     widgets = (site / "dist/current" / assets["admin/css/widgets.css"]["file"]).read_text()
     assert re.search(r"url\(\.\./img/icon-unknown\.[0-9a-f]{12}\.svg\)", widgets), widgets[:300]
+
+
+def test_verify_through_manage_py(site: Path) -> None:
+    result = manage(site, "assetbuild", "verify")
+    assert result.returncode == 0 and "release intact" in result.stdout, result.stderr
 
 
 def test_admin_login_page_is_fully_served(server: Server) -> None:
