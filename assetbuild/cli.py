@@ -53,7 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return {"build": _build, "watch": _watch, "verify": _verify, "clean": _clean}[args.command](args)
     except AssetbuildError as err:
-        errors = err.errors if isinstance(err, BuildFailed) else [err]
+        # A partial imported by two bundles fails in both: say each distinct error once.
+        errors = list({str(e): e for e in (err.errors if isinstance(err, BuildFailed) else [err])}.values())
         for error in errors:
             print(error, file=sys.stderr)
         if len(errors) > 1:
