@@ -142,3 +142,23 @@ def test_build_checks_names_in_django_templates(tmp_path: Path) -> None:
     assert "templates/index.html:8:3: error: unknown asset 'css/prnt.css' (did you mean 'css/print.css'?)" \
         in result.stderr
     assert not (site / "dist/current").exists()
+
+
+@pytest.mark.slow
+def test_watch_builds_with_the_finders_folders(tmp_path: Path) -> None:
+    site = write_apps(tmp_path / "site")
+    process = subprocess.Popen([sys.executable, "manage.py", "assetbuild", "watch"], cwd=site, env=app_env(site),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "release" in line:
+                break
+        assert "built release" in "".join(lines), lines
+        assert "admin/css/base.css" in manifest(site)["assets"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stdout.close()
+    assert process.returncode == 0

@@ -41,7 +41,8 @@ class Watched:
 
 
 def watched(config: Config | None, config_file: Path | None) -> Watched:
-    trees = [] if config is None else [config.source, *([config.templates] if config.templates else [])]
+    trees = [] if config is None else [config.source, *([config.templates] if config.templates else []),
+                                       *(folder for _, folder in config.extra_sources)]
     ignored = () if config is None else (config.output, config.cache_dir)
     files = (config_file,) if config_file is not None else ()
     return Watched(tuple(dict.fromkeys(p for p in trees if p.is_dir())), files, ignored)
