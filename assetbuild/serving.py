@@ -14,11 +14,13 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from servestatic.responders import MissingFileError, StaticFile
 
+from .errors import AssetbuildError
 from .manifest import MANIFEST_NAME, Entry, Manifest
 
 CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -66,17 +68,18 @@ class ReleaseFiles:
         with self._lock:
             for name in sorted(names - self._known):
                 if name.startswith("."):
-                    continue  # a release being written (releases/.tmp-*)
+                    continue  # a release being written (releases/.tmp-*), renamed whole when done
+                self._known.add(name)  # a release appears whole, by one rename: one look is enough
                 try:
                     other = Manifest.load(self.releases_dir / name / MANIFEST_NAME)
-                except Exception:  # noqa: BLE001 - not a readable release: nothing of it is served
+                except AssetbuildError:  # not a readable release: nothing of it is served
                     continue
                 self._add_release(name, other.entries.values())
 
-    def _add_release(self, name: str, entries: object) -> None:
+    def _add_release(self, name: str, entries: Iterable[Entry]) -> None:
         self._known.add(name)
         folder = self.releases_dir / name
-        for entry in entries:  # type: ignore[attr-defined]
+        for entry in entries:
             url = self.mount + entry.file
             if url in self._files:
                 continue  # the same hashed name is the same bytes; the loaded release came first
