@@ -127,6 +127,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "djsite.settings")
 application = get_wsgi_application()
 """
 
+DJANGO_ASGI = """
+import os
+from django.core.asgi import get_asgi_application
+from assetbuild.asgi import serve_release
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "djsite.settings")
+application = serve_release(get_asgi_application())
+"""
+
 MANAGE = """
 import os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "djsite.settings")
@@ -164,6 +173,7 @@ DOORS = {
     "asgi-mounted": ("uvicorn", "asgi_app:mounted"),
     "flask": ("gunicorn", "flask_app:app"),
     "django": ("gunicorn", "djsite.wsgi:application"),
+    "django-asgi": ("uvicorn", "djsite.asgi:application"),
 }
 
 
@@ -176,7 +186,7 @@ def write_apps(site: Path) -> Path:
     files = {
         "wsgi_app.py": WSGI_APP, "asgi_app.py": ASGI_APP, "flask_app.py": FLASK_APP, "manage.py": MANAGE,
         "djsite/__init__.py": "", "djsite/settings.py": DJANGO_SETTINGS, "djsite/urls.py": DJANGO_URLS,
-        "djsite/wsgi.py": DJANGO_WSGI, "djtemplates/index.html": DJANGO_PAGE,
+        "djsite/wsgi.py": DJANGO_WSGI, "djsite/asgi.py": DJANGO_ASGI, "djtemplates/index.html": DJANGO_PAGE,
     }
     for rel, text in files.items():
         path = site / rel

@@ -107,6 +107,18 @@ def test_system_checks_refuse_a_static_url_the_release_is_not_built_for(site: Pa
     assert manage(site, "check").returncode == 0
 
 
+def test_system_checks_refuse_staticfiles_first_and_another_storage(site: Path) -> None:
+    (site / "djsite/settings_wrong.py").write_text(
+        "from djsite.settings import *\n"
+        "INSTALLED_APPS = [a for a in INSTALLED_APPS if a != 'assetbuild.django'] + ['assetbuild.django']\n"
+        "STORAGES = {**STORAGES, 'staticfiles': "
+        "{'BACKEND': 'django.contrib.staticfiles.storage.ManifestStaticFilesStorage'}}\n")
+    result = manage(site, "check", "--settings", "djsite.settings_wrong")
+    assert result.returncode == 1
+    assert "assetbuild.E003" in result.stderr and "before 'django.contrib.staticfiles'" in result.stderr
+    assert "assetbuild.E004" in result.stderr and "'assetbuild.django.ReleaseStorage'" in result.stderr
+
+
 def test_collectstatic_is_refused_and_writes_nothing(site: Path) -> None:
     before = sorted(p for p in (site / "dist").rglob("*"))
     result = manage(site, "collectstatic", "--noinput", "--clear")
