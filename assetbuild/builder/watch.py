@@ -8,6 +8,7 @@ on Linux, no polling) and grouped briefly, so one editor save is one rebuild.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import threading
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..dev import STATUS_NAME
 from ..errors import AssetbuildError, BuildFailed
 from .config import Config
 from .lock import locked
@@ -64,6 +66,8 @@ def watch(
     stop = stop or threading.Event()
     config: Config | None = None
     changes: _Changes | None = None
+    generation = time.time_ns()  # grows across restarts too, so open pages always see a new round
+    batch: set[str] = set()
     try:
         while True:
             scope = watched(_loaded(load, say) or config, config_file)
@@ -71,7 +75,10 @@ def watch(
                 if changes is not None:
                     changes.close()
                 changes = _Changes(scope)
-            config = _attempt(load, build_once, say, config)
+            config, errors = _attempt(load, build_once, say, config)
+            if config is not None:
+                generation += 1
+                write_status(config, generation, errors, batch)
             batch = changes.next(stop)
             if batch is None:
                 return
@@ -79,6 +86,24 @@ def watch(
     finally:
         if changes is not None:
             changes.close()
+
+
+def write_status(config: Config, generation: int, errors: list[str], changed: set[str]) -> None:
+    """Record the round in ``<output>/watch.json`` for development mode (see ``assetbuild.dev``)."""
+    templates = str(config.templates) + os.sep if config.templates else None
+    status = {
+        "generation": generation,
+        "ok": not errors,
+        "errors": errors,
+        "templates_changed": bool(templates and any(p.startswith(templates) for p in changed)),
+    }
+    try:
+        config.output.mkdir(parents=True, exist_ok=True)
+        temporary = config.output / f".{STATUS_NAME}.{os.getpid()}"
+        temporary.write_text(json.dumps(status), encoding="utf-8")
+        os.replace(temporary, config.output / STATUS_NAME)
+    except OSError:
+        pass  # only development mode reads it; the build itself has already spoken
 
 
 def _loaded(load: Callable[[], Config], say: Say) -> Config | None:
@@ -89,26 +114,27 @@ def _loaded(load: Callable[[], Config], say: Say) -> Config | None:
 
 
 def _attempt(load: Callable[[], Config], build_once: Callable[[Config], str], say: Say,
-             previous: Config | None) -> Config | None:
-    """One build; a user's mistake is reported, never raised: the loop must go on."""
+             previous: Config | None) -> tuple[Config | None, list[str]]:
+    """One build and the errors it showed; a user's mistake is reported, never raised."""
     try:
         config = load()
     except AssetbuildError as err:
-        _report(err, say)
-        return previous
+        return previous, _report(err, say)
     started = time.perf_counter()
     try:
         say(build_once(config))
     except AssetbuildError as err:
-        _report(err, say)
+        errors = _report(err, say)
         say(f"rebuild failed after {time.perf_counter() - started:.2f} s; the last good release stays current")
-    return config
+        return config, errors
+    return config, []
 
 
-def _report(err: AssetbuildError, say: Say) -> None:
-    errors = err.errors if isinstance(err, BuildFailed) else [err]
+def _report(err: AssetbuildError, say: Say) -> list[str]:
+    errors = list(dict.fromkeys(str(e) for e in (err.errors if isinstance(err, BuildFailed) else [err])))
     for error in errors:
-        say(str(error))
+        say(error)
+    return errors
 
 
 class _Changes:
