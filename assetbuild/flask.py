@@ -4,7 +4,8 @@ It puts ``asset_url``/``asset_tag`` into the Jinja globals, makes ``url_for("sta
 filename=...)`` answer from the manifest (an unknown name raises ``AssetNotFound`` with the
 closest names, never a silent 404), serves the releases through the WSGI door and adds
 ``flask assetbuild build|watch|verify``. Config keys: ``ASSETBUILD_MANIFEST`` (a path; default as
-``Manifest.load()``) and ``ASSETBUILD_SERVE`` (default True: the app serves the files itself).
+``Manifest.load()``), ``ASSETBUILD_SERVE`` (default True: the app serves the files itself) and
+``ASSETBUILD_DEV`` (development mode; default: Flask's debug mode or ``$ASSETBUILD_DEV``).
 """
 
 from __future__ import annotations
@@ -35,10 +36,17 @@ class AssetBuild:
     def init_app(self, app: Flask) -> None:
         app.config.setdefault("ASSETBUILD_MANIFEST", None)
         app.config.setdefault("ASSETBUILD_SERVE", True)
+        app.config.setdefault("ASSETBUILD_DEV", None)
         app.cli.add_command(assetbuild_command)
         if _running_build_command():
             return  # `flask assetbuild build` makes the manifest; it cannot need one
-        manifest = Manifest.load(app.config["ASSETBUILD_MANIFEST"])
+        development = _development(app)
+        if development:
+            from . import dev  # production never imports development mode
+
+            manifest: Manifest = dev.FollowingManifest(app.config["ASSETBUILD_MANIFEST"])  # type: ignore[assignment]
+        else:
+            manifest = Manifest.load(app.config["ASSETBUILD_MANIFEST"])
         self.manifest = manifest
         app.extensions[EXTENSION] = self
         install(app.jinja_env, manifest)
@@ -54,6 +62,23 @@ class AssetBuild:
         app.jinja_env.globals["url_for"] = url_for
         if app.config["ASSETBUILD_SERVE"]:
             app.wsgi_app = serve_release(app.wsgi_app, manifest)  # type: ignore[method-assign]
+        if development:
+            app.wsgi_app = dev.wrap_wsgi(app.wsgi_app, manifest)  # type: ignore[method-assign,arg-type]
+
+
+def _development(app: Flask) -> bool:
+    """Development mode (SPEC section 10): ``ASSETBUILD_DEV``, else Flask's debug mode, else the
+    ``ASSETBUILD_DEV`` environment variable."""
+    setting = app.config["ASSETBUILD_DEV"]
+    if setting is not None:
+        return bool(setting)
+    if app.debug:
+        return True
+    if not os.environ.get("ASSETBUILD_DEV"):
+        return False  # production: development mode is not even imported
+    from .dev import enabled
+
+    return enabled()
 
 
 def _running_build_command() -> bool:

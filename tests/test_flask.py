@@ -71,3 +71,38 @@ def test_flask_assetbuild_build_and_verify(tmp_path: Path) -> None:
     verified = flask("verify")
     assert verified.returncode == 0 and "release intact" in verified.stdout
     assert flask("build", "--jobs", "0").returncode == 2  # the command line's own options and checks
+
+
+def test_development_mode_follows_current_and_adds_the_client(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    site = write_apps(tmp_path / "site")
+    assert run_cli("build", cwd=site).returncode == 0
+    app = Flask(__name__, template_folder=str(site / "templates"))
+    app.config.update(ASSETBUILD_MANIFEST=str(site / "dist/current/manifest.json"), ASSETBUILD_DEV=True)
+    AssetBuild(app)
+    app.add_url_rule("/", "index", lambda: render_template_string(
+        "<html><head>{{ asset_tag('css/standalone.css') }}</head><body>"
+        "{{ url_for('static', filename='css/standalone.css') }}</body></html>"))
+    client = app.test_client()
+    first = client.get("/").get_data(as_text=True)
+    assert "__assetbuild__/client.js" in first
+    (site / "static_src/css/theme.css").write_text(".theme { color: #c53030; }\n")
+    assert run_cli("build", cwd=site).returncode == 0
+    second = client.get("/").get_data(as_text=True)
+    new_url = "/static/" + manifest_of(site)["assets"]["css/standalone.css"]["file"]
+    assert new_url not in first and second.count(new_url) == 2  # the tag and url_for, without a restart
+    with client.get(new_url) as response:
+        assert response.status_code == 200
+
+
+def test_production_does_not_import_development_mode(built_demo: Path) -> None:
+    code = (
+        "import sys\nfrom flask import Flask\nfrom assetbuild.flask import AssetBuild\n"
+        f"app = Flask('x')\napp.config['ASSETBUILD_MANIFEST'] = {str(built_demo / 'dist/current/manifest.json')!r}\n"
+        "AssetBuild(app)\nprint('assetbuild.dev' in sys.modules)\n"
+    )
+    env = {k: v for k, v in app_env(built_demo).items() if k != "ASSETBUILD_DEV"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
