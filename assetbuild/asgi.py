@@ -31,9 +31,11 @@ class ReleaseApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            if self.application is None:
-                return  # lifespan and websockets: nothing to do for a files-only app
-            return await self.application(scope, receive, send)
+            if self.application is not None:
+                return await self.application(scope, receive, send)
+            if scope["type"] == "lifespan":  # run alone (`uvicorn module:files`): nothing to start
+                return await _lifespan(receive, send)
+            return None
         path = _full_path(scope)
         static_file = self.files.lookup(path)
         if static_file is not None:
@@ -49,6 +51,16 @@ def _full_path(scope: Scope) -> str:
     path = scope["path"]  # already decoded to text by the server (WSGI gives latin-1 bytes)
     root = scope.get("root_path") or ""
     return path if not root or path.startswith(root.rstrip("/") + "/") else root.rstrip("/") + path
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 async def not_found(send: Send) -> None:
