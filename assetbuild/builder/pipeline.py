@@ -20,6 +20,7 @@ from ..manifest import MANIFEST_NAME
 from . import references
 from .bundle_cache import compile_cached
 from .cache import Cache, key_of
+from .clean import clean
 from .config import SASS_SUFFIXES, Config
 from .fingerprint import Asset, Published, fingerprint
 from .lock import locked
@@ -112,7 +113,14 @@ def _on_disk(config: Config, release_id: str) -> bool:
 
 def _make_current(config: Config, release_id: str, wait: bool) -> bool:
     with locked(config.output, wait):
-        return switch_current(config.output, release_id)
+        return _pruned_if(switch_current(config.output, release_id), config)
+
+
+def _pruned_if(switched: bool, config: Config) -> bool:
+    """After ``current`` moved, keep only ``config.keep`` releases (never ``current``); the caller holds the lock."""
+    if switched:
+        clean(config.output, config.keep)
+    return switched
 
 
 def _full_build(
@@ -151,6 +159,7 @@ def _full_build(
         release = assemble(published, copies, config.url_prefix)
         with locked(config.output, wait=True):  # held by others only for a rename or two
             written = staging.commit(release)
+            _pruned_if(written.switched, config)
     finally:
         staging.discard()
     cache.put("release-of", _content_id(published, config), release.id.encode())
