@@ -10,15 +10,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import __version__
 from .errors import EXIT_USAGE, AssetbuildError, BuildFailed
 
 
 def main_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assetbuild", description="Build assets into an immutable release.")
+    parser.add_argument("--version", action="version", version=f"assetbuild {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="build the sources into a release")
-    build.add_argument("--config", metavar="FILE", help="configuration file (default: ./pyproject.toml)")
+    build.add_argument("--config", metavar="FILE",
+                       help="configuration file (default: the nearest pyproject.toml with [tool.assetbuild])")
     build.add_argument("--output", metavar="DIR", help="write releases under DIR instead of 'output'")
     build.add_argument("--jobs", type=_positive, metavar="N", help="processes to use (default: all cores)")
     build.add_argument("--no-cache", action="store_true", help="ignore the build cache")
@@ -51,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for error in errors:
             print(error, file=sys.stderr)
         if len(errors) > 1:
-            print(f"assetbuild: {len(errors)} errors", file=sys.stderr)
+            print(f"assetbuild: {_count(len(errors), 'error')}", file=sys.stderr)
         return err.exit_code
     except OSError as err:
         if err.filename is None:
@@ -64,9 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _config(args: argparse.Namespace):  # -> Config; the build side is imported only here
-    from .builder.config import load_config
+    from .builder.config import DEFAULTS_ORIGIN, load_config
 
     config = load_config(args.config)
+    if config.origin == DEFAULTS_ORIGIN:
+        print(f"assetbuild: no [tool.assetbuild] in a pyproject.toml here or in a parent folder; using the "
+              f"defaults (source {config.display(config.source)}, output {config.display(config.output)})",
+              file=sys.stderr)
     if getattr(args, "output", None):
         config = dataclasses.replace(config, output=Path(args.output).absolute())
     return config
@@ -107,7 +114,7 @@ def _verify(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(f"assetbuild: {folder}: {len(problems)} problems", file=sys.stderr)
+        print(f"assetbuild: {folder}: {_count(len(problems), 'problem')}", file=sys.stderr)
         return 1
     print(f"{folder}: release intact")
     return 0
@@ -137,3 +144,7 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
 
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

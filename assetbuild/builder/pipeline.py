@@ -74,7 +74,7 @@ def build(
     started = time.perf_counter()
     cache = Cache(config.cache_dir if use_cache else None)
     tree = scan(config)
-    templates = template_files(config.templates) if config.templates else []
+    templates = template_files(config.templates)
     files = [*tree.files.items(), *((str(p), str(p)) for p in templates)]
     build_stamp = stamp(config, files) if use_cache else None
     if build_stamp:

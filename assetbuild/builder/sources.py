@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from wcmatch import glob
 
-from ..errors import AssetbuildError, BuildFailed, ConfigError, SourceError
+from ..errors import AssetbuildError, BuildFailed, ConfigError, SourceError, closest
 from .config import SASS_SUFFIXES, Config, bundle_kind
 
 GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
@@ -100,9 +100,11 @@ def plan(config: Config, tree: SourceTree) -> Plan:
             elif pattern in tree.files:
                 matched = [pattern]
             else:
+                hint = closest(pattern, names, n=1)
                 errors.append(ConfigError(
                     f"bundle {output!r}: input {pattern!r} does not exist "
-                    f"({config.display(config.source / pattern)})", config.origin))
+                    + (f"(did you mean {hint[0]!r}?)" if hint else f"({config.display(config.source / pattern)})"),
+                    config.origin))
                 matched = []
             for name in matched:
                 if bundle_kind(name) != kind:
@@ -132,8 +134,11 @@ def _is_partial(name: str) -> bool:
     return base.startswith("_") and base.lower().endswith(SASS_SUFFIXES)
 
 
-def template_files(folder: Path | None) -> list[Path]:
-    """The Jinja2 templates under ``folder`` that the build checks, in sorted order."""
-    if folder is None or not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith(TEMPLATE_SUFFIXES))
+def template_files(folders: Iterable[Path]) -> list[Path]:
+    """The Jinja2 templates under each of ``folders`` that the build checks, folder by folder, sorted."""
+    found: dict[Path, None] = {}
+    for folder in folders:
+        if folder.is_dir():
+            found.update(dict.fromkeys(sorted(
+                p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith(TEMPLATE_SUFFIXES))))
+    return list(found)
