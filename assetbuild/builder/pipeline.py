@@ -75,7 +75,7 @@ def build(
     cache = Cache(config.cache_dir if use_cache else None)
     tree = scan(config)
     templates = template_files(config.templates)
-    files = [*tree.files.items(), *((str(p), str(p)) for p in templates)]
+    files = [*tree.all_files.items(), *((str(p), str(p)) for p in templates)]
     build_stamp = stamp(config, files) if use_cache else None
     if build_stamp:
         unchanged = _unchanged(config, cache, build_stamp, wait)
@@ -132,8 +132,10 @@ def _full_build(
     errors: list[AssetbuildError] = []
     unpublished = _unpublished(the_plan)
     assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress)
+    on_demand = {name: functools.partial(_plain_asset, name, path, config.display)
+                 for name, path in the_plan.on_demand.items()}
     try:
-        published = fingerprint(assets, unpublished, warn)
+        published = fingerprint(assets, unpublished, warn, references.root_of(config.url_prefix), on_demand)
     except BuildFailed as failed:
         errors.extend(failed.errors)
         published = {}
@@ -196,8 +198,8 @@ def _result(
     release: Release, written: Written, published: Mapping[str, Published],
     copies: Mapping[str, Mapping[str, int]], the_plan: Plan, read: Mapping[str, tuple[str, ...]],
 ) -> BuildResult:
-    bundles = tuple(
-        BundleReport(name, sum(os.path.getsize(the_plan.tree.files[i]) for i in read[name]),
+    bundles = tuple(  # raw: every file the bundle read, partials and excluded files included
+        BundleReport(name, sum(os.path.getsize(the_plan.tree.root / i) for i in read[name]),
                      len(published[name].data), copies[name].get("gzip"), copies[name].get("br"))
         for name in the_plan.bundles
     )
@@ -219,13 +221,16 @@ def _compile(
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
     and for each bundle every source file it read."""
     # Any file added, removed or renamed can change what an import or a reference finds.
-    tree_key = key_of("tree", versions(), *the_plan.tree.files, "\0", *sorted(the_plan.published))
+    url_root = references.root_of(config.url_prefix)  # root-absolute references under it are rewritten
+    files = the_plan.tree.all_files
+    reachable = the_plan.published | frozenset(the_plan.on_demand)
+    tree_key = key_of("tree", versions(), url_root, *files, "\0", *sorted(reachable))
     work = functools.partial(
-        compile_cached, root=config.source, files=the_plan.tree.files, published=the_plan.published,
-        unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key,
+        compile_cached, root=config.source, files=files, published=reachable,
+        unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key, url_root=url_root,
     )
     pending = workers.scatter(work, list(the_plan.bundles.items()),
-                              weight=lambda item: sum(os.path.getsize(the_plan.tree.files[i]) for i in item[1]))
+                              weight=lambda item: sum(os.path.getsize(files[i]) for i in item[1]))
     if cache.folder is not None and config.compress:
         # Files without references are final as they are: compress them into the cache behind
         # the bundles, so that no core waits while bundles compile and files are fingerprinted.
@@ -238,14 +243,18 @@ def _compile(
     read: dict[str, tuple[str, ...]] = {}
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
         errors.extend(failures)
-        read[name] = tuple(d for d in compiled.dependencies if d in the_plan.tree.files) if compiled else inputs
+        read[name] = tuple(compiled.dependencies) if compiled else inputs
         data = compiled.data if compiled else b""  # a failed bundle still exists for reference checks
         source_map = compiled.source_map if compiled and config.source_maps else None
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
     for name in the_plan.plain:
-        path = Path(the_plan.tree.files[name])
-        assets[name] = Asset(name, path.read_bytes(), (name,), config.display(path))
+        assets[name] = _plain_asset(name, the_plan.tree.files[name], config.display)
     return dict(sorted(assets.items())), read
+
+
+def _plain_asset(name: str, path: str, display: Callable[[Path], str]) -> Asset:
+    """A file published as it is."""
+    return Asset(name, Path(path).read_bytes(), (name,), display(Path(path)))
 
 
 def _stage_file(
@@ -274,15 +283,8 @@ def _precompress(item: tuple[str, str], encodings: tuple[str, ...], cache: Cache
 
 
 def _unpublished(the_plan: Plan) -> dict[str, str]:
-    """Why each source file that exists is still not a valid reference target."""
-    why = {}
-    inputs = {i for group in the_plan.bundles.values() for i in group}
-    published = the_plan.published
-    for name in the_plan.tree.files:
-        if name in published:
-            continue
-        if name.lower().endswith(SASS_SUFFIXES):
-            why[name] = "a Sass source, which is published only through a bundle"
-        elif name in inputs:
-            why[name] = "a bundle input, which is not published on its own"
-    return why
+    """Why each source file that exists is still not a valid reference target (bundle inputs and
+    excluded files are: a reference publishes them, ``Plan.on_demand``)."""
+    return {name: "a Sass source, which is published only through a bundle"
+            for name in the_plan.tree.all_files
+            if name.lower().endswith(SASS_SUFFIXES) and name not in the_plan.published}
