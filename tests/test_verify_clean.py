@@ -75,6 +75,7 @@ def test_each_build_that_switches_current_prunes_to_keep(tmp_path: Path) -> None
         time.sleep(0.01)
     assert sorted(p.name for p in (root / "dist/releases").iterdir()) == sorted(ids[1:])
     assert os.readlink(root / "dist/current") == f"releases/{ids[2]}"
+    assert f"  pruned 1 old: {ids[0]}" in result.stdout.splitlines()
     # a build that finds its release on disk and switches back to it prunes too, never `current`
     (root / "static_src/robots.txt").write_text("version 1")
     assert run_cli("build", cwd=root).returncode == 0

@@ -73,6 +73,19 @@ def load_config(config_file: str | os.PathLike[str] | None = None, cwd: Path | N
             return from_mapping({}, nearest.parent if nearest else cwd, DEFAULTS_ORIGIN)
         config_file = found
     path = Path(config_file).absolute()
+    return _from_file(path)
+
+
+def config_file(given: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path | None:
+    """The file ``load_config`` reads (``given``, else the nearest pyproject.toml with the table, else the
+    nearest one, where the table may be added): what ``assetbuild watch`` watches besides the sources."""
+    if given is not None:
+        return Path(given).absolute()
+    found, nearest = _find_pyproject((cwd or Path.cwd()).absolute())
+    return found or nearest
+
+
+def _from_file(path: Path) -> Config:
     table = _read_toml(path)
     shown = _shown(path)
     if path.name == "pyproject.toml":

@@ -25,7 +25,7 @@ from .config import SASS_SUFFIXES, Config
 from .fingerprint import Asset, Published, fingerprint
 from .lock import locked
 from .parallel import Workers, default_jobs
-from .release import RELEASES, Release, Staging, Written, assemble, put_file, sweep, switch_current
+from .release import RELEASES, TEMP_PREFIX, Release, Staging, Written, assemble, put_file, sweep, switch_current
 from .sources import Plan, plan, scan, template_files
 from .stamp import stamp, versions
 
@@ -55,6 +55,7 @@ class BuildResult:
     assets: int
     bundles: tuple[BundleReport, ...]
     seconds: float
+    pruned: tuple[str, ...] = ()  # ids of the old releases this build removed to keep ``keep``
 
 
 def _stderr(message: str) -> None:
@@ -96,14 +97,14 @@ def _unchanged(config: Config, cache: Cache, build_stamp: str, wait: bool) -> Bu
         return None
     try:
         data = json.loads(raw)
-        result = BuildResult(**{**data, "path": Path(data["path"]),
+        result = BuildResult(**{**data, "path": Path(data["path"]), "pruned": (),
                                 "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
     except (ValueError, TypeError, KeyError):
         return None
     if not _on_disk(config, result.release):
         return None
-    switched = _make_current(config, result.release, wait)
-    return replace(result, created=False, switched=switched, compiled=False)
+    switched, pruned = _make_current(config, result.release, wait)
+    return replace(result, created=False, switched=switched, compiled=False, pruned=pruned)
 
 
 def _on_disk(config: Config, release_id: str) -> bool:
@@ -111,16 +112,18 @@ def _on_disk(config: Config, release_id: str) -> bool:
     return (config.output / RELEASES / release_id / MANIFEST_NAME).is_file()
 
 
-def _make_current(config: Config, release_id: str, wait: bool) -> bool:
+def _make_current(config: Config, release_id: str, wait: bool) -> tuple[bool, tuple[str, ...]]:
+    """Point ``current`` at a release already on disk; whether it moved, and what was pruned."""
     with locked(config.output, wait):
-        return _pruned_if(switch_current(config.output, release_id), config)
+        switched = switch_current(config.output, release_id)
+        return switched, _pruned_if(switched, config)
 
 
-def _pruned_if(switched: bool, config: Config) -> bool:
+def _pruned_if(switched: bool, config: Config) -> tuple[str, ...]:
     """After ``current`` moved, keep only ``config.keep`` releases (never ``current``); the caller holds the lock."""
-    if switched:
-        clean(config.output, config.keep)
-    return switched
+    if not switched:
+        return ()
+    return tuple(p.name for p in clean(config.output, config.keep) if not p.name.startswith(TEMP_PREFIX))
 
 
 def _full_build(
@@ -146,8 +149,9 @@ def _full_build(
     known = _release_if_built(published, config, cache)
     if known is not None:  # unchanged output: nothing to compress, nothing to write
         release, copies = known
-        written = Written(config.output / RELEASES / release.id, False, _make_current(config, release.id, wait))
-        return _result(release, written, published, copies, the_plan, read)
+        switched, pruned = _make_current(config, release.id, wait)
+        written = Written(config.output / RELEASES / release.id, False, switched)
+        return _result(release, written, published, copies, the_plan, read, pruned)
     with locked(config.output, wait):
         sweep(config.output)  # what killed builds left behind
         staging = Staging(config.output)
@@ -161,11 +165,11 @@ def _full_build(
         release = assemble(published, copies, config.url_prefix)
         with locked(config.output, wait=True):  # held by others only for a rename or two
             written = staging.commit(release)
-            _pruned_if(written.switched, config)
+            pruned = _pruned_if(written.switched, config)
     finally:
         staging.discard()
     cache.put("release-of", _content_id(published, config), release.id.encode())
-    return _result(release, written, published, copies, the_plan, read)
+    return _result(release, written, published, copies, the_plan, read, pruned)
 
 
 def _content_id(published: Mapping[str, Published], config: Config) -> str:
@@ -197,6 +201,7 @@ def _release_if_built(
 def _result(
     release: Release, written: Written, published: Mapping[str, Published],
     copies: Mapping[str, Mapping[str, int]], the_plan: Plan, read: Mapping[str, tuple[str, ...]],
+    pruned: tuple[str, ...],
 ) -> BuildResult:
     bundles = tuple(  # raw: every file the bundle read, partials and excluded files included
         BundleReport(name, sum(os.path.getsize(the_plan.tree.root / i) for i in read[name]),
@@ -206,7 +211,7 @@ def _result(
     return BuildResult(
         release=release.id, path=written.path, created=written.created, switched=written.switched,
         compiled=True, files=release.files, bytes=release.bytes, assets=len(published), bundles=bundles,
-        seconds=0.0,
+        seconds=0.0, pruned=pruned,
     )
 
 

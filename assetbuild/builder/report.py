@@ -23,6 +23,7 @@ def as_dict(result: BuildResult) -> dict[str, Any]:
             for b in result.bundles
         ],
         "totals": _totals(result),
+        "pruned": list(result.pruned),
     }
 
 
@@ -39,6 +40,8 @@ def as_table(result: BuildResult) -> str:
         f"in {data['seconds']:.2f} s"
     )
     lines.append(f"  {data['path']}")
+    if data["pruned"]:
+        lines.append(f"  pruned {len(data['pruned'])} old: {', '.join(data['pruned'])}")
     return "\n".join(lines)
 
 
