@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -141,17 +140,15 @@ def test_runserver_serves_the_release(site: Path) -> None:
 
 
 def test_build_checks_names_in_django_templates(tmp_path: Path) -> None:
-    site = write_apps(tmp_path / "site")
-    shutil.rmtree(site / "templates")
-    shutil.copytree(site / "djtemplates", site / "templates")
-    page = site / "templates/index.html"
+    site = write_apps(tmp_path / "site")  # djtemplates/ is in TEMPLATES' DIRS, not in `templates`
+    page = site / "djtemplates/index.html"
     page.write_text(page.read_text().replace("{% static 'img/favicon.svg' %}", "{% static 'img/favicon.svgz' %}")
                     .replace('{% asset_tag "css/print.css"', '{% asset_tag "css/prnt.css"'))
     result = manage(site, "assetbuild", "build")
     assert result.returncode == 1, result.stderr
-    assert "templates/index.html:6:26: error: unknown asset 'img/favicon.svgz' (did you mean 'img/favicon.svg'?)" \
+    assert "djtemplates/index.html:6:26: error: unknown asset 'img/favicon.svgz' (did you mean 'img/favicon.svg'?)" \
         in result.stderr
-    assert "templates/index.html:8:3: error: unknown asset 'css/prnt.css' (did you mean 'css/print.css'?)" \
+    assert "djtemplates/index.html:8:3: error: unknown asset 'css/prnt.css' (did you mean 'css/print.css'?)" \
         in result.stderr
     assert not (site / "dist/current").exists()
 

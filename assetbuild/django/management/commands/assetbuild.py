@@ -3,7 +3,8 @@
 The build reads the configured ``source`` first, then every folder that Django's static
 finders know (``STATICFILES_DIRS`` with their prefixes, each app's ``static/``), in finder
 order: the first folder that has a name wins, as with ``findstatic``. It builds for
-``STATIC_URL``, so that the release is served where ``{% static %}`` points.
+``STATIC_URL``, so that the release is served where ``{% static %}`` points, and checks the
+asset names in the templates of ``TEMPLATES[...]["DIRS"]`` as well as the configured ones.
 """
 
 from __future__ import annotations
@@ -37,9 +38,16 @@ def static_folders() -> tuple[tuple[str, Path], ...]:
     return tuple(folders)
 
 
+def template_folders() -> tuple[Path, ...]:
+    """The ``DIRS`` of every Django template engine: the project's own templates."""
+    return tuple(Path(folder).absolute() for engine in settings.TEMPLATES
+                 if engine.get("BACKEND", "").endswith("DjangoTemplates") for folder in engine.get("DIRS", ()))
+
+
 def with_django(config: Any) -> Any:  # Config -> Config; the build side stays out of the import
-    return dataclasses.replace(config, extra_sources=(*config.extra_sources, *static_folders()),
-                               url_prefix=settings.STATIC_URL)
+    return dataclasses.replace(
+        config, extra_sources=(*config.extra_sources, *static_folders()), url_prefix=settings.STATIC_URL,
+        templates=tuple(dict.fromkeys((*config.templates, *template_folders()))))
 
 
 class Command(BaseCommand):
