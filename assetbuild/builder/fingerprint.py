@@ -55,6 +55,8 @@ class _Node:
     imports: dict[str, None] = field(default_factory=dict)
     dynamic_imports: dict[str, None] = field(default_factory=dict)
     others: dict[str, None] = field(default_factory=dict)  # referenced, not rewritten (import maps)
+    specifiers: dict[int, str] = field(default_factory=dict)  # relative module specifiers: ref.start -> target
+    urls: dict[str, None] = field(default_factory=dict)  # new URL(..., import.meta.url) targets
     module: bool = False
 
 
@@ -79,7 +81,7 @@ def fingerprint(
     errors: list[AssetbuildError] = []
     names = frozenset(assets)
     nodes = {name: _Node(asset) for name, asset in sorted(assets.items())}
-    links = _Links(names, unpublished, importmap or {}, modules == "rewrite", warn, errors)
+    links = _Links(names, unpublished, importmap or {}, warn, errors)
     for name, node in nodes.items():
         kind = references.kind_of(name)
         if kind == "js":
@@ -92,6 +94,12 @@ def fingerprint(
             links.follow(name, node, ref)
     if errors:
         raise BuildFailed(errors)
+    rewritten = set(nodes) if modules == "rewrite" else _outside_import_maps(nodes)
+    for name, node in nodes.items():
+        if name in rewritten:
+            node.targets.update(node.specifiers)
+        else:
+            node.others.update(dict.fromkeys(node.specifiers.values()))
     own = {name: hashlib.sha256(_placeholder_bytes(node)).hexdigest() for name, node in nodes.items()}
     final = reachability.reach_digests(own, {n: set(node.targets.values()) for n, node in nodes.items()})
     done: dict[str, Published] = {}
@@ -121,13 +129,13 @@ class _Links:
     names: frozenset[str]
     unpublished: Mapping[str, str]
     importmap: Mapping[str, str]
-    rewrite_modules: bool
     warn: Callable[[str], None]
     errors: list[AssetbuildError]
 
     def follow(self, name: str, node: _Node, ref: references.Reference) -> None:
         origin = node.asset.origin
         text = ref.text
+        rewrite: bool | None  # None: a relative module specifier, rewritten unless an import map resolves it
         if ref.kind in js_modules.MODULE_KINDS:
             node.module = node.module or ref.kind == js_modules.STATIC
             if js_modules.is_bare(text):
@@ -141,7 +149,7 @@ class _Links:
             elif js_modules.is_relative(text):
                 target = references.resolve(name, text)
                 problem = references.check_target(target, text, self.names, self.unpublished)
-                rewrite = self.rewrite_modules
+                rewrite = None
             else:
                 return  # a URL or a root-absolute path: the browser resolves it as written
         elif references.is_local(text):
@@ -157,14 +165,31 @@ class _Links:
                 self.errors.append(SourceError(origin, problem, ref.line, ref.col))
             return
         assert target is not None
-        if rewrite:
+        if rewrite is None:
+            node.specifiers[ref.start] = target
+        elif rewrite:
             node.targets[ref.start] = target
+            if ref.kind == js_modules.URL:
+                node.urls[target] = None
         else:
             node.others[target] = None
         if ref.kind == js_modules.STATIC:
             node.imports[target] = None
         elif ref.kind == js_modules.DYNAMIC:
             node.dynamic_imports[target] = None
+
+
+def _outside_import_maps(nodes: Mapping[str, _Node]) -> set[str]:
+    """Modules loaded where no page's import map applies (workers and worklets, reached through
+    ``new URL(..., import.meta.url)``), and every module they import: their specifiers are rewritten."""
+    todo = [target for node in nodes.values() for target in node.urls if references.kind_of(target) == "js"]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(nodes[name].specifiers.values())
+    return seen
 
 
 def _placeholder_bytes(node: _Node) -> bytes:
