@@ -103,3 +103,14 @@ def test_bare_specifiers_through_the_configured_map(specifier: str, expected: st
 ])
 def test_what_counts_as_bare(specifier: str, bare: bool) -> None:
     assert js_modules.is_bare(specifier) is bare
+
+
+def test_a_cached_scan_is_the_scan(tmp_path) -> None:
+    from assetbuild.builder.cache import Cache
+
+    data = 'import a from "./a.js";\nimport("./caf\xe9.js");\nfunction( {\nexport const x = 1;\n'.encode() + b"\xff"
+    cache = Cache(tmp_path / "cache")
+    fresh = scan(data)
+    assert js_modules.cached_scan(data, cache) == fresh  # a miss: parsed and stored
+    assert js_modules.cached_scan(data, cache) == fresh  # a hit: read back
+    assert js_modules.cached_scan(data, Cache(None)) == fresh

@@ -9,12 +9,15 @@ specifier needs are parsed for syntax errors only.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
+from .cache import Cache, key_of
 from .references import Reference
 
 # Kinds of specifier: STATIC (import/export ... from), DYNAMIC (import("x")), URL
@@ -116,6 +119,37 @@ def map_bare(specifier: str, importmap: Mapping[str, str]) -> str | None:
         return None
     key = max(prefixes, key=len)
     return importmap[key] + specifier[len(key):]
+
+
+def cached_scan(data: bytes, cache: Cache) -> Scan:
+    """``scan``, remembered in the build cache by the file's content (and the parser's version):
+    a rebuild parses only the scripts that changed. A damaged entry is a miss."""
+    key = key_of("js-scan", _parser_versions(), hashlib.sha256(data).digest())
+    raw = cache.get("js-scan", key)
+    if raw is not None:
+        try:
+            fields = json.loads(raw)
+            refs = (Reference(**{**r, "target": r["target"].encode("utf-8", "surrogateescape")})
+                    for r in fields["specifiers"])
+            return Scan(tuple(refs),
+                        tuple(fields["syntax_error"]) if fields["syntax_error"] else None,  # type: ignore[arg-type]
+                        tuple(fields["dynamic_lines"]),
+                        tuple(fields["module_at"]) if fields["module_at"] else None)  # type: ignore[arg-type]
+        except (ValueError, KeyError, TypeError):
+            pass
+    found = scan(data)
+    fields = asdict(found)
+    for ref in fields["specifiers"]:
+        ref["target"] = ref["target"].decode("utf-8", "surrogateescape")
+    cache.put("js-scan", key, json.dumps(fields, ensure_ascii=True).encode())
+    return found
+
+
+@cache
+def _parser_versions() -> str:
+    from importlib import metadata
+
+    return " ".join(f"{name}={metadata.version(name)}" for name in ("tree-sitter", "tree-sitter-javascript"))
 
 
 def _literal(node: Any) -> bool:

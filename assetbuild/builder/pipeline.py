@@ -124,7 +124,7 @@ def _full_build(
     errors: list[AssetbuildError] = []
     unpublished = _unpublished(the_plan)
     assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress)
-    scans = _scan_scripts(assets, workers, _stage(progress, "parsing scripts", len(assets)))
+    scans = _scan_scripts(assets, workers, cache, _stage(progress, "parsing scripts", len(assets)))
     try:
         published = fingerprint(assets, unpublished, warn, scans=scans, importmap=config.importmap,
                                 modules=config.modules)
@@ -178,11 +178,13 @@ def _importmap(config: Config) -> dict[str, object]:
 
 
 def _scan_scripts(
-    assets: Mapping[str, Asset], workers: Workers, done: Callable[[int], None] | None
+    assets: Mapping[str, Asset], workers: Workers, cache: Cache, done: Callable[[int], None] | None
 ) -> dict[str, js_modules.Scan]:
-    """Parse every script once, on every core: tree-sitter runs in C, but a large tree still takes a while."""
+    """Parse every script once, on every core (tree-sitter runs in C, but a large script still takes
+    a while), or take its parse from the cache."""
     scripts = [name for name in assets if references.kind_of(name) == "js"]
-    scans = workers.map(js_modules.scan, [assets[name].data for name in scripts], done, weight=len)
+    work = functools.partial(js_modules.cached_scan, cache=cache)
+    scans = workers.map(work, [assets[name].data for name in scripts], done, weight=len)
     return dict(zip(scripts, scans, strict=True))
 
 
