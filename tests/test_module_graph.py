@@ -97,7 +97,9 @@ def test_bare_specifiers_need_the_import_map(tmp_path: Path) -> None:
 def test_import_map_entry_to_a_missing_file_is_an_error(tmp_path: Path) -> None:
     root = with_importmap(write_project(tmp_path / "p", {"js/app.js": 'import "vue";\n'}), {"vue": "vendor/vue.js"})
     result = run_cli("build", cwd=root)
-    assert result.returncode == 1
+    assert result.returncode == 2  # the configuration is at fault
+    assert "[tool.assetbuild.importmap]: error: importmap 'vue': no published file 'vendor/vue.js'" \
+        in result.stderr.splitlines()
     assert "static_src/js/app.js:1:9: error: reference to missing file 'vue' (no 'vendor/vue.js'" in result.stderr
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ..errors import AssetbuildError, BuildFailed, SourceError
+from ..errors import AssetbuildError, BuildFailed, ConfigError, SourceError
 from . import js_modules, reachability, references, sourcemaps
 
 DIGEST_LENGTH = 12
@@ -81,6 +81,7 @@ def fingerprint(
     errors: list[AssetbuildError] = []
     names = frozenset(assets)
     nodes = {name: _Node(asset) for name, asset in sorted(assets.items())}
+    errors.extend(_check_importmap(importmap or {}, names))
     links = _Links(names, unpublished, importmap or {}, warn, errors)
     for name, node in nodes.items():
         kind = references.kind_of(name)
@@ -107,6 +108,17 @@ def fingerprint(
         for item in _publish(node, final, names):
             done[item.name] = item
     return dict(sorted(done.items()))
+
+
+def _check_importmap(importmap: Mapping[str, str], names: frozenset[str]) -> list[AssetbuildError]:
+    """Every entry of ``[tool.assetbuild.importmap]`` must lead to a published file (a prefix, to one or more)."""
+    wrong: list[AssetbuildError] = []
+    for specifier, target in importmap.items():
+        found = any(n.startswith(target) for n in names) if target.endswith("/") else target in names
+        if not found:
+            what = "no published file under" if target.endswith("/") else "no published file"
+            wrong.append(ConfigError(f"importmap {specifier!r}: {what} {target!r}", "[tool.assetbuild.importmap]"))
+    return wrong
 
 
 def _check_script(node: _Node, scanned: js_modules.Scan, warn: Callable[[str], None],
