@@ -27,7 +27,7 @@ from assetbuild.builder import js_modules  # noqa: E402
 
 def measure(folder: Path, runs: int) -> dict[str, float]:
     scripts = [p.read_bytes() for p in sorted(folder.rglob("*")) if p.suffix in (".js", ".mjs") and p.is_file()]
-    plain = sum(1 for data in scripts if not any(word in data for word in js_modules._WORDS))
+    plain = sum(1 for data in scripts if not any(word in data for word in js_modules.SPECIFIER_WORDS))
     times, found = [], 0
     for _ in range(runs):
         start = time.perf_counter()
