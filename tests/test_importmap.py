@@ -79,3 +79,19 @@ def test_classic_script_tag_has_no_preloads(tmp_path: Path) -> None:
     manifest = built(tmp_path)
     env = install(jinja2.Environment(autoescape=True), manifest)
     assert "modulepreload" not in env.from_string('{{ asset_tag("js/main.js") }}').render()
+
+
+@pytest.mark.parametrize(("extra", "asset_extra", "message"), [
+    ({"importmap": ["vue"]}, {}, "'importmap' is not an object of names"),
+    ({}, {"imports": "js/a.js"}, "asset 'js/main.js': 'imports' is not a list of names"),
+    ({}, {"imports": [], "dynamic_imports": [1]}, "asset 'js/main.js': 'dynamic_imports' is not a list of names"),
+])
+def test_malformed_module_keys_fail_at_load(tmp_path: Path, extra: dict, asset_extra: dict, message: str) -> None:
+    from assetbuild.errors import ManifestError
+
+    path = tmp_path / "manifest.json"
+    asset = {"file": "js/main.aaaaaaaaaaaa.js", "integrity": "sha384-A", "type": "text/javascript", **asset_extra}
+    path.write_text(json.dumps({"version": 1, "assets": {"js/main.js": asset}, **extra}))
+    with pytest.raises(ManifestError) as failed:
+        Manifest.load(path)
+    assert str(failed.value) == f"{path}: not an assetbuild manifest: {message}"
