@@ -169,7 +169,8 @@ def test_a_change_below_renames_everything_that_reaches_it(tmp_path: Path) -> No
 
 def test_script_errors_name_the_file_a_person_edits(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {
-        "js/a.js": "var a = 1;\n", "js/mod.js": "var m;\nexport const b = 2;\n", "js/broken.js": "function( {\n",
+        "js/a.js": "var a = 1;\nimport('./lazy.js');\nimport('https://cdn.example/x.js');\n",
+        "js/mod.js": "var m;\nexport const b = 2;\n", "js/broken.js": "function( {\n",
         "js/page.js": "let x = [1, 2;\n", "js/lazy.js": "const name = 'x';\nimport(`./${name}.js`);\n",
     }, {"js/app.js": ["js/a.js", "js/mod.js", "js/broken.js"]})
     result = run_cli("build", cwd=root)
@@ -179,8 +180,10 @@ def test_script_errors_name_the_file_a_person_edits(tmp_path: Path) -> None:
                                "the classic-script bundle 'js/app.js'") for line in lines)
     assert any(line.startswith("static_src/js/broken.js:1:1: error: syntax error") for line in lines)
     assert "static_src/js/page.js:1:14: error: syntax error: missing ']'" in lines
+    assert "static_src/js/a.js:2:9: error: './lazy.js' is relative to this file, which the bundle 'js/app.js' " \
+           "moves; publish this script as a file instead" in lines
     assert "static_src/js/lazy.js:2: warning: import() of a computed specifier" in result.stderr
-    assert lines[-1] == "assetbuild: 3 errors"
+    assert lines[-1] == "assetbuild: 4 errors"
 
 
 def test_importmap_mode_publishes_modules_untouched(tmp_path: Path) -> None:

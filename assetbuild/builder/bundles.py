@@ -210,7 +210,7 @@ def compile_bundle(
 def _script_problems(data: bytes, shown: str, bundle: str) -> list[SourceError]:
     """A classic-script bundle input must parse, and must not be an ES module: concatenated
     modules keep their ``import`` lines, which a classic script cannot run."""
-    from .js_modules import scan  # tree-sitter: only for script bundles
+    from .js_modules import STATIC, scan  # tree-sitter: only for script bundles
 
     found = scan(data)
     problems = []
@@ -221,6 +221,10 @@ def _script_problems(data: bytes, shown: str, bundle: str) -> list[SourceError]:
         problems.append(SourceError(shown, f"an ES module (import/export) cannot go into the classic-script bundle "
                                     f"{bundle!r}; publish modules as files and load them with type=\"module\"",
                                     *found.module_at))
+    for ref in found.specifiers:
+        if ref.kind != STATIC and references.is_local(ref.text):
+            problems.append(SourceError(shown, f"{ref.text!r} is relative to this file, which the bundle {bundle!r} "
+                                        "moves; publish this script as a file instead", ref.line, ref.col))
     return problems
 
 
