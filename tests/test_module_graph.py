@@ -203,3 +203,21 @@ def test_importmap_mode_publishes_modules_untouched(tmp_path: Path) -> None:
     # Untouched files are named by their own bytes: a change in util.js renames only util.js.
     util = (root / "dist/current" / manifest["assets"]["js/lib/util.js"]["file"]).read_bytes()
     assert re.search(hashlib.sha256(util).hexdigest()[:12], manifest["assets"]["js/lib/util.js"]["file"])
+
+
+def test_root_absolute_specifiers_and_excluded_modules_that_are_imported(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {
+        "js/app.js": 'import { x } from "/static/vendor/x.js";\nimport("../vendor/y.js");\n'
+                     'import "https://cdn.example/z.js";\n',
+        "vendor/x.js": 'import { y } from "./y.js";\nexport const x = y;\n',
+        "vendor/y.js": "export const y = 1;\n",
+        "vendor/unused.js": "export const unused = 1;\n",
+    }, exclude=["vendor/**"])
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    manifest = load_manifest(root / "dist")["assets"]
+    assert set(manifest) == {"js/app.js", "vendor/x.js", "vendor/y.js"}, "excluded, but imported: published"
+    x, y = manifest["vendor/x.js"]["file"], manifest["vendor/y.js"]["file"]
+    text = published(root, "js/app.js")[1]
+    assert f'from "../{x}";' in text and f'import("../{y}")' in text and '"https://cdn.example/z.js"' in text
+    assert f'from "./{Path(y).name}"' in published(root, "vendor/x.js")[1]

@@ -68,6 +68,8 @@ def fingerprint(
     assets: Mapping[str, Asset],
     unpublished: Mapping[str, str],
     warn: Callable[[str], None] = lambda message: None,
+    url_root: str = "",
+    on_demand: Mapping[str, Callable[[], Asset]] | None = None,
     *,
     scans: Mapping[str, js_modules.Scan] | None = None,
     importmap: Mapping[str, str] | None = None,
@@ -75,15 +77,25 @@ def fingerprint(
 ) -> dict[str, Published]:
     """Hash and rename every asset; raise ``BuildFailed`` listing every bad reference.
 
+    ``url_root`` is the URL prefix's path: references under it name logical files too.
+    ``on_demand`` loads the files published only when a published file reaches them.
     ``scans`` holds the scripts' parses where the caller made them (in parallel); ``importmap``
     maps bare specifiers to logical names; ``modules="importmap"`` leaves specifiers as written.
     """
     errors: list[AssetbuildError] = []
-    names = frozenset(assets)
+    on_demand = on_demand or {}
+    names = frozenset(assets) | frozenset(on_demand)
     nodes = {name: _Node(asset) for name, asset in sorted(assets.items())}
     errors.extend(_check_importmap(importmap or {}, names))
-    links = _Links(names, unpublished, importmap or {}, warn, errors)
-    for name, node in nodes.items():
+    links = _Links(names, unpublished, importmap or {}, url_root, warn, errors)
+    todo = list(nodes)
+    for target in (importmap or {}).values():  # what the import map names is reached from every page
+        if target not in nodes and target in on_demand:
+            nodes[target] = _Node(on_demand[target]())
+            todo.append(target)
+    while todo:
+        name = todo.pop()
+        node = nodes[name]
         kind = references.kind_of(name)
         if kind == "js":
             scanned = (scans or {}).get(name) or js_modules.scan(node.asset.data)
@@ -92,7 +104,11 @@ def fingerprint(
         elif kind is not None:
             node.refs.extend(references.find(node.asset.data, kind))
         for ref in node.refs:
-            links.follow(name, node, ref)
+            target = links.follow(name, node, ref)
+            if target is not None and target not in nodes:  # reached, so published too
+                nodes[target] = _Node(on_demand[target]())
+                todo.append(target)
+    nodes = dict(sorted(nodes.items()))
     if errors:
         raise BuildFailed(errors)
     rewritten = set(nodes) if modules == "rewrite" else _outside_import_maps(nodes)
@@ -101,11 +117,11 @@ def fingerprint(
             node.targets.update(node.specifiers)
         else:
             node.others.update(dict.fromkeys(node.specifiers.values()))
-    own = {name: hashlib.sha256(_placeholder_bytes(node)).hexdigest() for name, node in nodes.items()}
+    own = {name: hashlib.sha256(_placeholder_bytes(node, url_root)).hexdigest() for name, node in nodes.items()}
     final = reachability.reach_digests(own, {n: set(node.targets.values()) for n, node in nodes.items()})
     done: dict[str, Published] = {}
     for node in nodes.values():
-        for item in _publish(node, final, names):
+        for item in _publish(node, final, names, url_root):
             done[item.name] = item
     return dict(sorted(done.items()))
 
@@ -141,10 +157,12 @@ class _Links:
     names: frozenset[str]
     unpublished: Mapping[str, str]
     importmap: Mapping[str, str]
+    url_root: str
     warn: Callable[[str], None]
     errors: list[AssetbuildError]
 
-    def follow(self, name: str, node: _Node, ref: references.Reference) -> None:
+    def follow(self, name: str, node: _Node, ref: references.Reference) -> str | None:
+        """The logical name ``ref`` reaches (None if none, or if it is wrong: then reported)."""
         origin = node.asset.origin
         text = ref.text
         rewrite: bool | None  # None: a relative module specifier, rewritten unless an import map resolves it
@@ -155,27 +173,27 @@ class _Links:
                 if target is None:
                     self.errors.append(SourceError(origin, f"bare module specifier {text!r} is not in "
                                                    "[tool.assetbuild.importmap]", ref.line, ref.col))
-                    return
+                    return None
                 problem = references.check_target(target, text, self.names, self.unpublished)
                 rewrite = False
-            elif js_modules.is_relative(text):
-                target = references.resolve(name, text)
+            elif js_modules.is_relative(text) or references.is_local(text, self.url_root):
+                target = references.resolve(name, text, self.url_root)
                 problem = references.check_target(target, text, self.names, self.unpublished)
                 rewrite = None
             else:
-                return  # a URL or a root-absolute path: the browser resolves it as written
-        elif references.is_local(text):
-            target = references.resolve(name, text)
+                return None  # a URL or another absolute path: the browser resolves it as written
+        elif references.is_local(text, self.url_root):
+            target = references.resolve(name, text, self.url_root)
             problem = references.check_target(target, text, self.names, self.unpublished)
             rewrite = True
         else:
-            return
+            return None
         if problem:
             if ref.kind == "sourcemap":
                 self.warn(f"{origin}:{ref.line}:{ref.col}: warning: dropped sourceMappingURL: {problem}")
             else:
                 self.errors.append(SourceError(origin, problem, ref.line, ref.col))
-            return
+            return None
         assert target is not None
         if rewrite is None:
             node.specifiers[ref.start] = target
@@ -189,6 +207,7 @@ class _Links:
             node.imports[target] = None
         elif ref.kind == js_modules.DYNAMIC:
             node.dynamic_imports[target] = None
+        return target
 
 
 def _outside_import_maps(nodes: Mapping[str, _Node]) -> set[str]:
@@ -204,13 +223,13 @@ def _outside_import_maps(nodes: Mapping[str, _Node]) -> set[str]:
     return seen
 
 
-def _placeholder_bytes(node: _Node) -> bytes:
+def _placeholder_bytes(node: _Node, url_root: str) -> bytes:
     """The file as it will be published, with each rewritten reference as its target's logical
     name instead of its hashed one (and its source map, which a Sass comment can change alone)."""
     def replace(ref: references.Reference) -> bytes | None:
         target = node.targets.get(ref.start)
         if target is None:
-            return None if ref.kind == "sourcemap" and references.is_local(ref.text) else ref.target
+            return None if ref.kind == "sourcemap" and references.is_local(ref.text, url_root) else ref.target
         return ref.target + b"\0" + target.encode() + b"\0"
 
     if not node.targets and not any(ref.kind == "sourcemap" for ref in node.refs) and node.asset.source_map is None:
@@ -221,14 +240,14 @@ def _placeholder_bytes(node: _Node) -> bytes:
     return data
 
 
-def _publish(node: _Node, final: Mapping[str, str], names: frozenset[str]) -> list[Published]:
+def _publish(node: _Node, final: Mapping[str, str], names: frozenset[str], url_root: str) -> list[Published]:
     asset = node.asset
     here = posixpath.dirname(asset.name)
 
     def replace(ref: references.Reference) -> bytes | None:
         target = node.targets.get(ref.start)
         if target is None:
-            return None if ref.kind == "sourcemap" and references.is_local(ref.text) else ref.target
+            return None if ref.kind == "sourcemap" and references.is_local(ref.text, url_root) else ref.target
         written = _hashed_reference(ref.text, target, final[target][:DIGEST_LENGTH], here)
         if ref.kind in js_modules.MODULE_KINDS and not js_modules.is_relative(written):
             written = "./" + written  # "util.js" alone would be a bare specifier
