@@ -87,6 +87,23 @@ def test_static_and_asset_tags_render_hashed_urls(server: Server, site: Path) ->
                      r'crossorigin="anonymous" defer></script>', html)
 
 
+def test_tags_give_the_jinja_helpers_output(site: Path) -> None:
+    code = (
+        "import django; django.setup()\n"
+        "from django.template import Context, Template\n"
+        "from assetbuild import Manifest\n"
+        "from assetbuild.jinja import asset_importmap, asset_tag\n"
+        "m = Manifest.load()\n"
+        "html = Template('{% load assetbuild %}{% asset_importmap %}|{% asset_tag \"js/app.js\" async=True %}')"
+        ".render(Context())\n"
+        "assert html == f'{asset_importmap(m)}|{asset_tag(m, \"js/app.js\", async_=True)}', html\n"
+        "print(html)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=site, capture_output=True, text=True, env=app_env(site))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('<script type="importmap">{') and " async></script>" in result.stdout
+
+
 def test_system_checks_refuse_a_missing_manifest(site: Path, tmp_path: Path) -> None:
     result = manage(site, "check", ASSETBUILD_MANIFEST=str(tmp_path / "nope/manifest.json"))
     assert result.returncode == 1

@@ -1,5 +1,5 @@
 """``{% load assetbuild %}``: ``{% asset_url name %}``, ``{% asset_tag name attr=value %}``,
-``{% asset_importmap %}``; the same output as the Jinja2 globals."""
+``{% asset_importmap %}``; the Jinja2 helpers' own output, so both template languages agree."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from ...jinja import asset_importmap as render_importmap
 from ...jinja import asset_tag as render_tag
 from .. import release_manifest
 
@@ -26,11 +27,4 @@ def asset_tag(name: str, **attrs: Any) -> SafeString:
 
 @register.simple_tag
 def asset_importmap() -> SafeString:
-    manifest = release_manifest()
-    if not hasattr(manifest, "importmap"):
-        raise template.TemplateSyntaxError("asset_importmap: import maps are not yet supported by this "
-                                           "version of assetbuild")
-    import json
-
-    data = json.dumps(manifest.importmap(), sort_keys=True).replace("<", "\\u003c")
-    return mark_safe(f'<script type="importmap">{data}</script>')  # noqa: S308 - JSON with '<' escaped
+    return mark_safe(str(render_importmap(release_manifest())))  # noqa: S308 - JSON with '<' escaped
