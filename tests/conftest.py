@@ -148,26 +148,32 @@ class Gunicorn:
         self._wait_for(r"Worker exiting \(pid", count=workers, since=since)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        end_process(self.process)
         self._log.close()
         self.log_path.unlink(missing_ok=True)
 
 
-def http_get(base: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    """One raw GET (the path is sent exactly as given, no normalising)."""
+def end_process(process: subprocess.Popen) -> None:
+    """Stop a server process a test started: SIGTERM, then SIGKILL if it lingers."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def http_get(base: str, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+             ) -> tuple[int, dict[str, str], bytes]:
+    """One raw request, a GET unless told (the path is sent exactly as given, no normalising)."""
     import http.client
     from urllib.parse import urlsplit
 
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
-        conn.request("GET", path, headers=headers or {})
+        conn.request(method, path, headers=headers or {})
         response = conn.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:

@@ -13,7 +13,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, end_process, http_get
 
 # The page every app renders: the demo's Jinja2 templates, or the same page in Django's language.
 WSGI_APP = """
@@ -235,13 +235,7 @@ class Server:
 
     def stop(self) -> str:
         """Stop the server; its log."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        end_process(self.process)
         self._log.close()
         log = self.log_path.read_text()
         self.log_path.unlink(missing_ok=True)
@@ -255,15 +249,4 @@ def start(door: str, site: Path, **env: str) -> Server:
 
 def request(base: str, method: str, path: str, headers: dict[str, str] | None = None
             ) -> tuple[int, dict[str, str], bytes]:
-    """One raw request (the path is sent exactly as given, no normalising)."""
-    import http.client
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(base)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        conn.request(method, path, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        conn.close()
+    return http_get(base, path, headers, method)

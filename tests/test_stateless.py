@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -98,17 +99,22 @@ def test_audit_hook_catches_a_write(tmp_path: Path) -> None:
     assert "writes at run time" in result.stderr and "os.mkdir" in result.stderr
 
 
-def test_runtime_works_on_read_only_release_and_app(built_demo: Path, exercise: Path, tmp_path: Path) -> None:
+def run_read_only(site: Path, argv: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``argv`` with ``site`` and the package's code mounted read-only (a private mount namespace);
+    stdout says WRITABLE if the mount did not take."""
     if not shutil.which("unshare"):
         pytest.fail("unshare (util-linux) is needed to mount the folders read-only")
-    site = tmp_path / "ro"
-    shutil.copytree(built_demo, site, symlinks=True)
     script = (
         f"mount --bind -o ro {site} {site} && mount --bind -o ro {REPO / 'assetbuild'} {REPO / 'assetbuild'} "
-        f"&& touch {site}/probe 2>/dev/null && echo WRITABLE; "
-        f"exec {sys.executable} -B {exercise} {site}"
+        f"&& touch {site}/probe 2>/dev/null && echo WRITABLE; exec {shlex.join(argv)}"
     )
-    result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_runtime_works_on_read_only_release_and_app(built_demo: Path, exercise: Path, tmp_path: Path) -> None:
+    site = tmp_path / "ro"
+    shutil.copytree(built_demo, site, symlinks=True)
+    result = run_read_only(site, [sys.executable, "-B", str(exercise), str(site)])
     assert result.returncode == 0, result.stderr
     assert "WRITABLE" not in result.stdout, "the bind mount did not make the folder read-only"
     assert "served" in result.stdout

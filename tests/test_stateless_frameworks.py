@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_cli
 from frameworks import app_env, write_apps
-from test_stateless import AUDIT
+from test_stateless import AUDIT, run_read_only
 
 EXERCISE = textwrap.dedent("""
     import asyncio, os, sys
@@ -91,17 +91,9 @@ def test_no_write_at_run_time(site: Path, door: str) -> None:
 
 @pytest.mark.parametrize("door", DOORS)
 def test_works_on_a_read_only_release_and_code(site: Path, door: str, tmp_path: Path) -> None:
-    if not shutil.which("unshare"):
-        pytest.fail("unshare (util-linux) is needed to mount the folders read-only")
     copy = tmp_path / "ro"
     shutil.copytree(site, copy, symlinks=True)
-    script = (
-        f"mount --bind -o ro {copy} {copy} && mount --bind -o ro {REPO / 'assetbuild'} {REPO / 'assetbuild'} "
-        f"&& touch {copy}/probe 2>/dev/null && echo WRITABLE; "
-        f"exec {sys.executable} -B {copy / 'exercise.py'} {door} {copy}"
-    )
-    result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True,
-                            env=app_env(copy), timeout=120)
+    result = run_read_only(copy, [sys.executable, "-B", str(copy / "exercise.py"), door, str(copy)], app_env(copy))
     assert result.returncode == 0, result.stderr[-3000:]
     assert "WRITABLE" not in result.stdout and "served" in result.stdout
 
