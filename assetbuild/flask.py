@@ -96,9 +96,9 @@ def assetbuild_command() -> None:
 def _passthrough(command: str) -> click.Command:
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def run_command(args: tuple[str, ...]) -> None:
-        from .framework_cli import run
+        from .cli import main
 
-        sys.exit(run(command, args))
+        sys.exit(main([command, *args]))
 
     run_command.__doc__ = f"assetbuild {command} [OPTIONS] (see `assetbuild {command} --help`)."
     return click.command(command, context_settings={"ignore_unknown_options": True})(run_command)

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management.base import BaseCommand
 
-from ....framework_cli import run
+from ....cli import main
 
 COMMANDS = ("build", "watch", "verify")
 
@@ -60,6 +60,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: str, subcommand: str, **options: Any) -> None:  # Django passes `args` positionally
         adjust = with_django if subcommand in ("build", "watch") else None
-        status = run(subcommand, args, adjust)
+        status = main([subcommand, *args], adjust)
         if status:
             sys.exit(status)
