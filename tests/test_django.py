@@ -156,6 +156,30 @@ def test_runserver_serves_the_release(site: Path) -> None:
         server.stop()
 
 
+LIVE_SERVER_TEST = """
+import urllib.request
+from assetbuild.django.testing import LiveServerTestCase
+from assetbuild.django import release_manifest
+
+
+class Assets(LiveServerTestCase):
+    def test_page_and_assets(self):
+        page = urllib.request.urlopen(self.live_server_url + "/").read().decode()
+        url = release_manifest().url("css/app.css")
+        self.assertIn(url, page)
+        with urllib.request.urlopen(self.live_server_url + url) as response:
+            self.assertEqual(response.status, 200)
+            self.assertEqual(response.headers["Cache-Control"], "public, max-age=31536000, immutable")
+"""
+
+
+def test_live_server_tests_get_the_release(site: Path) -> None:
+    (site / "djsite/tests.py").write_text(LIVE_SERVER_TEST)
+    result = manage(site, "test", "djsite", "-v", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "test_page_and_assets" in result.stderr and "OK" in result.stderr
+
+
 def test_build_checks_names_in_django_templates(tmp_path: Path) -> None:
     site = write_apps(tmp_path / "site")  # djtemplates/ is in TEMPLATES' DIRS, not in `templates`
     page = site / "djtemplates/index.html"
