@@ -3,17 +3,22 @@
 What a Sass bundle reads is known only after compiling it, so two entries work together:
 ``bundle-deps`` remembers which files the last compile read, and ``bundle`` holds the
 result under a key made of those files' contents. A change to any of them (or any file
-added, removed or renamed, through ``tree_key``) is a miss and a fresh compile.
+added, removed or renamed, through ``tree_key``) is a miss and a fresh compile. Files
+read from the load paths are listed by absolute path and keyed by content the same way;
+the warnings of the compile are kept with it, so a hit reports them again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
+from dataclasses import asdict
 
 from ..errors import BuildFailed
 from .cache import Cache, key_of
+from .sass_compile import SassWarning
 
 
 def compile_cached(item: tuple[str, tuple[str, ...]], *, files: Mapping[str, str], cache: Cache, tree_key: str,
@@ -31,7 +36,9 @@ def compile_cached(item: tuple[str, tuple[str, ...]], *, files: Mapping[str, str
             header, _, data = hit.partition(b"\n")
             try:
                 meta = json.loads(header)
-                return bundles.CompiledBundle(name, data, inputs, tuple(meta["dependencies"]), meta["map"]), []
+                warnings = tuple(SassWarning(**w) for w in meta["warnings"])
+                return bundles.CompiledBundle(name, data, inputs, tuple(meta["dependencies"]), meta["map"],
+                                              warnings), []
             except (ValueError, KeyError, TypeError):
                 pass  # an entry of another shape: compile afresh
     try:
@@ -40,7 +47,8 @@ def compile_cached(item: tuple[str, tuple[str, ...]], *, files: Mapping[str, str
         return None, failed.errors
     key = content_key(tree_key, name, inputs, list(compiled.dependencies), files)
     if key:
-        meta = {"dependencies": compiled.dependencies, "map": compiled.source_map}
+        meta = {"dependencies": compiled.dependencies, "map": compiled.source_map,
+                "warnings": [asdict(w) for w in compiled.warnings]}
         cache.put("bundle", key, json.dumps(meta).encode() + b"\n" + compiled.data)
         cache.put("bundle-deps", deps_key, json.dumps(list(compiled.dependencies)).encode())
     return compiled, []
@@ -52,7 +60,7 @@ def content_key(
     """The key of a bundle whose compile read ``read``; None if one of them is gone."""
     parts = [tree_key, name, *inputs, "\0"]
     for dep in read:
-        path = files.get(dep)
+        path = files.get(dep) or (dep if os.path.isabs(dep) else None)  # absolute: a file of a load path
         if path is None:
             return None
         try:

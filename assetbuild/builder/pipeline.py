@@ -25,8 +25,10 @@ from .fingerprint import Asset, Published, fingerprint
 from .lock import locked
 from .parallel import Workers, default_jobs
 from .release import RELEASES, Release, Staging, Written, assemble, put_file, sweep, switch_current
+from .sass_compile import sass_options
+from .sass_warnings import format_warning
 from .sources import Plan, plan, scan, template_files
-from .stamp import stamp, versions
+from .stamp import stamp, stamp_of_file, versions
 
 Progress = Callable[[str, int, int], None]
 
@@ -82,9 +84,13 @@ def build(
             return replace(unchanged, seconds=time.perf_counter() - started)
 
     with Workers(jobs or default_jobs()) as workers:
-        result = _full_build(config, plan(config, tree), cache, workers, wait, warn, progress)
+        result, outside = _full_build(config, plan(config, tree), cache, workers, wait, warn, progress)
     if build_stamp:
-        cache.put("noop", build_stamp, json.dumps(asdict(result), default=str).encode())
+        # Files read from outside `source` (Sass load paths) are not in the stamp: their own
+        # signatures are kept with it and checked before the result is trusted.
+        external = {path: stamp_of_file(path) for path in outside}
+        if None not in external.values():
+            cache.put("noop", build_stamp, json.dumps({**asdict(result), "external": external}, default=str).encode())
     return replace(result, seconds=time.perf_counter() - started)
 
 
@@ -95,11 +101,12 @@ def _unchanged(config: Config, cache: Cache, build_stamp: str, wait: bool) -> Bu
         return None
     try:
         data = json.loads(raw)
+        external = data.pop("external", {})
         result = BuildResult(**{**data, "path": Path(data["path"]),
                                 "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
     except (ValueError, TypeError, KeyError):
         return None
-    if not _on_disk(config, result.release):
+    if not _on_disk(config, result.release) or any(stamp_of_file(p) != s for p, s in external.items()):
         return None
     switched = _make_current(config, result.release, wait)
     return replace(result, created=False, switched=switched, compiled=False)
@@ -118,12 +125,14 @@ def _make_current(config: Config, release_id: str, wait: bool) -> bool:
 def _full_build(
     config: Config, the_plan: Plan, cache: Cache, workers: Workers, wait: bool,
     warn: Callable[[str], None], progress: Progress | None,
-) -> BuildResult:
+) -> tuple[BuildResult, tuple[str, ...]]:
+    """The build itself, and the files it read from outside ``source``."""
     from .templates_check import check_templates  # jinja2: only when templates are really checked
 
     errors: list[AssetbuildError] = []
     unpublished = _unpublished(the_plan)
-    assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress)
+    assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress, warn)
+    outside = tuple(sorted({d for deps in read.values() for d in deps if d not in the_plan.tree.files}))
     try:
         published = fingerprint(assets, unpublished, warn)
     except BuildFailed as failed:
@@ -137,7 +146,7 @@ def _full_build(
     if known is not None:  # unchanged output: nothing to compress, nothing to write
         release, copies = known
         written = Written(config.output / RELEASES / release.id, False, _make_current(config, release.id, wait))
-        return _result(release, written, published, copies, the_plan, read)
+        return _result(release, written, published, copies, the_plan, read), outside
     with locked(config.output, wait):
         sweep(config.output)  # what killed builds left behind
         staging = Staging(config.output)
@@ -154,7 +163,7 @@ def _full_build(
     finally:
         staging.discard()
     cache.put("release-of", _content_id(published, config), release.id.encode())
-    return _result(release, written, published, copies, the_plan, read)
+    return _result(release, written, published, copies, the_plan, read), outside
 
 
 def _content_id(published: Mapping[str, Published], config: Config) -> str:
@@ -188,7 +197,7 @@ def _result(
     copies: Mapping[str, Mapping[str, int]], the_plan: Plan, read: Mapping[str, tuple[str, ...]],
 ) -> BuildResult:
     bundles = tuple(
-        BundleReport(name, sum(os.path.getsize(the_plan.tree.files[i]) for i in read[name]),
+        BundleReport(name, sum(os.path.getsize(the_plan.tree.files.get(i, i)) for i in read[name]),
                      len(published[name].data), copies[name].get("gzip"), copies[name].get("br"))
         for name in the_plan.bundles
     )
@@ -205,15 +214,15 @@ def _stage(progress: Progress | None, name: str, total: int) -> Callable[[int], 
 
 def _compile(
     config: Config, the_plan: Plan, unpublished: Mapping[str, str], cache: Cache, workers: Workers,
-    errors: list[AssetbuildError], progress: Progress | None = None,
+    errors: list[AssetbuildError], progress: Progress | None = None, warn: Callable[[str], None] = _stderr,
 ) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
-    and for each bundle every source file it read."""
+    and for each bundle every file it read (logical names, or absolute paths for a Sass load path's)."""
     # Any file added, removed or renamed can change what an import or a reference finds.
     tree_key = key_of("tree", versions(), *the_plan.tree.files, "\0", *sorted(the_plan.published))
     work = functools.partial(
         compile_cached, root=config.source, files=the_plan.tree.files, published=the_plan.published,
-        unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key,
+        unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key, sass=sass_options(config),
     )
     pending = workers.scatter(work, list(the_plan.bundles.items()),
                               weight=lambda item: sum(os.path.getsize(the_plan.tree.files[i]) for i in item[1]))
@@ -229,7 +238,9 @@ def _compile(
     read: dict[str, tuple[str, ...]] = {}
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
         errors.extend(failures)
-        read[name] = tuple(d for d in compiled.dependencies if d in the_plan.tree.files) if compiled else inputs
+        for warning in compiled.warnings if compiled else ():
+            warn(format_warning(warning, config.display))
+        read[name] = compiled.dependencies if compiled else inputs
         data = compiled.data if compiled else b""  # a failed bundle still exists for reference checks
         source_map = compiled.source_map if compiled and config.source_maps else None
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
