@@ -205,4 +205,21 @@ def _origin(
     if found is None:
         return c.display(c.root / logical), None, None
     index, line, col = found
+    contents = source_map.get("sourcesContent") or []
+    if index < len(contents) and contents[index]:
+        line, col = _refine(contents[index], line, col, ref.text)
     return c.display(Path(source_map["sources"][index])), line, col
+
+
+def _refine(text: str, line: int, col: int, written: str) -> tuple[int, int]:
+    """The place of a reference inside the declaration a map points at: Dart Sass maps whole
+    declarations, libsass maps the ``url(`` itself; both lead to the ``url(`` (or the text) here."""
+    lines = text.split("\n")
+    if not 0 < line <= len(lines):
+        return line, col
+    rest = lines[line - 1][col - 1:]
+    at = rest.find(written, 0, len(rest.split(";")[0]) + len(written))
+    if at < 0:
+        return line, col
+    opening = rest.rfind("url(", 0, at)
+    return line, col + (opening if opening >= 0 else at)

@@ -16,7 +16,7 @@ CSS_INPUTS = (".css", ".scss", ".sass")
 JS_INPUTS = (".js", ".mjs")
 SASS_SUFFIXES = (".scss", ".sass")
 SASS_COMPILERS = ("dart", "libsass")
-DEFAULT_SASS = "libsass"
+DEFAULT_SASS = "dart"
 
 
 @dataclass(frozen=True)

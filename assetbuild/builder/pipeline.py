@@ -219,10 +219,12 @@ def _compile(
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
     and for each bundle every file it read (logical names, or absolute paths for a Sass load path's)."""
     # Any file added, removed or renamed can change what an import or a reference finds.
-    tree_key = key_of("tree", versions(), *the_plan.tree.files, "\0", *sorted(the_plan.published))
+    # The compiler and its settings are part of every bundle's key.
+    sass = sass_options(config)
+    tree_key = key_of("tree", versions(), repr(sass), *the_plan.tree.files, "\0", *sorted(the_plan.published))
     work = functools.partial(
         compile_cached, root=config.source, files=the_plan.tree.files, published=the_plan.published,
-        unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key, sass=sass_options(config),
+        unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key, sass=sass,
     )
     pending = workers.scatter(work, list(the_plan.bundles.items()),
                               weight=lambda item: sum(os.path.getsize(the_plan.tree.files[i]) for i in item[1]))

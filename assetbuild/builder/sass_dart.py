@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..errors import BuildFailed, ConfigError, SourceError
-from . import sass_resolve
+from . import sass_resolve, sourcemaps
 from .sass_compile import SassOptions, SassOutput
 from .sass_warnings import Tally
 
@@ -209,10 +209,30 @@ def _result(response: Any, entry: str, tally: Tally, display: Any) -> SassOutput
             raise BuildFailed([SourceError(display(Path(_to_path(span.url))), message,
                                            span.start.line + 1, span.start.column + 1)])
         raise BuildFailed([SourceError(display(Path(entry)), message)])
-    source_map = json.loads(response.success.source_map)
-    source_map["sources"] = [_to_path(s) if s.startswith("file:") else s for s in source_map["sources"]]
-    read = [entry, *(_to_path(u) for u in response.loaded_urls if u.startswith("file:"))]
-    return SassOutput(response.success.css, source_map, tuple(dict.fromkeys(read)), tally.warnings())
+    read = tuple(dict.fromkeys([entry, *(_to_path(u) for u in response.loaded_urls if u.startswith("file:"))]))
+    source_map = _every_file_listed(json.loads(response.success.source_map), read)
+    return SassOutput(response.success.css, source_map, read, tally.warnings())
+
+
+def _every_file_listed(source_map: dict[str, Any], read: tuple[str, ...]) -> dict[str, Any]:
+    """The map with ``sources`` as paths: every file read, entry first (as libsass lists them), not only
+    those that produced CSS; so a map names the same files whichever compiler made it."""
+    given = [_to_path(s) if s.startswith("file:") else s for s in source_map["sources"]]
+    contents = dict(zip(given, source_map.get("sourcesContent", []), strict=False))
+    order = list(dict.fromkeys([*read, *given]))
+    if order[: len(given)] != given:
+        where = {path: i for i, path in enumerate(order)}
+        renumber = [where[path] for path in given]
+        lines = sourcemaps.decode(source_map["mappings"])
+        for segments in lines:
+            for segment in segments:
+                if len(segment) >= 4:
+                    segment[1] = renumber[segment[1]]
+        source_map["mappings"] = sourcemaps.encode(lines)
+    source_map["sources"] = order
+    source_map["sourcesContent"] = [
+        contents[p] if p in contents else Path(p).read_text("utf-8", errors="replace") for p in order]
+    return source_map
 
 
 def _syntax(path: str) -> str:
