@@ -32,6 +32,7 @@ from ..errors import AssetbuildError, BuildFailed, SourceError
 from . import references, sourcemaps
 from .config import SASS_SUFFIXES, bundle_kind
 from .sass_compile import SassOptions, SassWarning, compile_sass
+from .sass_resolve import inside
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,10 @@ class ReadSource(Filter):
         except BuildFailed as failed:
             c.errors.extend(failed.errors)
             return
-        for path in compiled.read:
-            c.dependencies[c.logical(path) or path] = None  # a load path's file: by its absolute path
+        for path in compiled.read:  # files of the load paths by absolute path, the rest by logical name
+            logical_name = c.logical(path)
+            supplied = logical_name is None or inside(path, c.sass.load_paths)
+            c.dependencies[path if supplied else logical_name] = None
         c.maps[logical] = dict(compiled.source_map)
         c.warnings.extend(compiled.warnings)
         out.write(compiled.css)

@@ -214,6 +214,8 @@ def _check_sass(values: Mapping[str, Any], root: Path, bad: Any) -> tuple[Path, 
         path = Path(os.path.normpath(root / entry))
         if not path.is_dir():
             bad(f"'load_paths': folder {entry!r} does not exist ({path})")
+        elif path == Path(os.path.normpath(root / values["source"])):
+            bad(f"'load_paths': {entry!r} is the source folder itself, which Sass searches anyway")
         found.append(path)
     return tuple(found)
 

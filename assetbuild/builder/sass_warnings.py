@@ -66,4 +66,10 @@ def format_warning(warning: SassWarning | dict[str, Any], display: Any) -> str:
 
 
 def _first_sentence(message: str) -> str:
-    return " ".join(message.strip().split("\n\n")[0].split())
+    """Dart Sass's first paragraph, with its first suggestion if it offers some."""
+    paragraphs = message.strip().split("\n\n")
+    first = " ".join(paragraphs[0].split())
+    for label in (" Suggestions:", " Suggestion:"):
+        if first.endswith(label) and len(paragraphs) > 1:
+            return f"{first.removesuffix(label).rstrip('.')}; instead: {paragraphs[1].strip().splitlines()[0]}"
+    return first

@@ -49,6 +49,7 @@ def scan(config: Config) -> SourceTree:
     own = {os.path.realpath(config.output), os.path.realpath(config.cache_dir)}
     files: dict[str, str] = {}
     errors: list[AssetbuildError] = []
+    supplied = {p.relative_to(root).as_posix() for p in config.load_paths if p.is_relative_to(root) and p != root}
 
     def inside(real: str, folder: str) -> bool:
         return real == folder or real.startswith(folder + os.sep)
@@ -72,6 +73,8 @@ def scan(config: Config) -> SourceTree:
                     ))
                     continue
             if entry.is_dir():
+                if logical in supplied:
+                    continue  # a Sass load path: its files are compiled in, never published on their own
                 if not inside(real_folder, real) and real not in own:  # a link to a holding folder would loop
                     walk(entry.path, logical + "/", real)
             elif entry.is_file() and not (excluded and excluded(logical)):
