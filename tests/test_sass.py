@@ -241,3 +241,42 @@ def test_sass_resolution_refuses_to_guess(tmp_path: Path) -> None:
     with pytest.raises(sass_resolve.Ambiguous):
         sass_resolve.resolve(str(tmp_path / "a"), False)
     assert os.path.isfile(tmp_path / "a.scss")
+
+
+MAPPED = {
+    "img/a.png": b"\x89PNG",
+    "scss/app.scss": '@import "parts";\n.top { color: red; }\n',
+    "scss/_parts.scss": ".one {\n  background: url(../img/a.png);\n}\n.two {\n  background: url('../img/a.png');\n}\n"
+                        ".three {\n  color: blue;\n}\n",
+}
+
+
+@BOTH
+def test_source_map_follows_rewritten_urls_to_the_partial(tmp_path: Path, compiler: str) -> None:
+    """The url()s are rebased (../img/ -> img/) and fingerprinted, shifting columns; the map must still lead to the partial's lines."""
+    from assetbuild.builder import sourcemaps
+
+    root = write_project(tmp_path / "p", MAPPED, {"app.css": ["scss/app.scss"]}, sass=compiler)
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    manifest = load_manifest(root / "dist")
+    css = built_css(root, "app.css")
+    source_map = __import__("json").loads((root / "dist/current" / manifest["assets"]["app.css.map"]["file"])
+                                          .read_text())
+    assert source_map["sources"][:2] == ["scss/app.scss", "scss/_parts.scss"]
+    lines = css.split("\n")
+    for selector, line_text in [(".two{", ".two {"), (".three{", ".three {"), (".top{", ".top { color: red; }")]:
+        line = next(i for i, text in enumerate(lines, 1) if selector in text)
+        index, at, _ = sourcemaps.original_position(source_map["mappings"], line, lines[line - 1].index(selector) + 1)
+        partial = root / "static_src" / source_map["sources"][index]
+        assert partial.resolve().read_text().splitlines()[at - 1] == line_text, (compiler, selector)
+
+
+@BOTH
+def test_a_missing_reference_in_a_partial_is_reported_at_its_url(tmp_path: Path, compiler: str) -> None:
+    files = {**MAPPED, "scss/_parts.scss": MAPPED["scss/_parts.scss"].replace("'../img/a.png'", "'../img/b.png'")}
+    root = write_project(tmp_path / "p", files, {"css/app.css": ["scss/app.scss"]}, sass=compiler)
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 1
+    assert result.stderr.startswith("static_src/scss/_parts.scss:5:15: error: reference to missing file "
+                                    "'../img/b.png'"), result.stderr
