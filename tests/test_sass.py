@@ -253,7 +253,7 @@ MAPPED = {
 
 @BOTH
 def test_source_map_follows_rewritten_urls_to_the_partial(tmp_path: Path, compiler: str) -> None:
-    """The url()s are rebased (../img/ -> img/) and fingerprinted, shifting columns; the map must still lead to the partial's lines."""
+    """url()s rebased (../img/ -> img/) and fingerprinted shift columns; the map still leads to the partial."""
     from assetbuild.builder import sourcemaps
 
     root = write_project(tmp_path / "p", MAPPED, {"app.css": ["scss/app.scss"]}, sass=compiler)
@@ -280,3 +280,23 @@ def test_a_missing_reference_in_a_partial_is_reported_at_its_url(tmp_path: Path,
     assert result.returncode == 1
     assert result.stderr.startswith("static_src/scss/_parts.scss:5:15: error: reference to missing file "
                                     "'../img/b.png'"), result.stderr
+
+
+@pytest.mark.slow
+def test_watch_rebuilds_when_a_load_paths_partial_changes(tmp_path: Path) -> None:
+    import signal
+
+    from watching import Watcher
+
+    root = write_project(tmp_path / "p", {"s.scss": '@use "kit/colors";\n.a { color: colors.$main; }\n'},
+                         {"s.css": ["s.scss"]}, sass="dart", load_paths=["node_modules"])
+    with_package(root, {"kit/_colors.scss": "$main: #111111;\n"})
+    watcher = Watcher(root)
+    try:
+        watcher.expect("built release")
+        assert "#111" in built_css(root)
+        (root / "node_modules/kit/_colors.scss").write_text("$main: #222222;\n")
+        watcher.expect("built release")
+        assert "#222" in built_css(root)
+    finally:
+        watcher.stop(signal.SIGKILL)
