@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import subprocess
 import threading
 from pathlib import Path
@@ -102,7 +103,7 @@ class Compiler:
             elif kind == "import_request":
                 self._send(cid, pb.InboundMessage(import_response=_load(message.import_request, pb)))
             elif kind == "compile_response":
-                return _result(message.compile_response, entry, tally, display)
+                return _result(message.compile_response, entry, options, tally, display)
             else:
                 raise CompilerDied(f"Dart Sass sent an unexpected {kind}")
 
@@ -193,12 +194,18 @@ def _log(event: Any, tally: Tally, pb: Any) -> None:
     tally.add(path, line, col, event.message, event.deprecation_type or None)
 
 
-def _result(response: Any, entry: str, tally: Tally, display: Any) -> SassOutput:
+def _unknown_deprecation(message: str, options: SassOptions) -> ConfigError:
+    found = re.search(r'"([^"]*)"', message)
+    name = found.group(1) if found else message
+    key = "fatal_deprecations" if name in options.fatal_deprecations else "silence_deprecations"
+    return ConfigError(f"{key!r}: Dart Sass {version()} knows no deprecation {name!r} ({message.rstrip('.')})")
+
+
+def _result(response: Any, entry: str, options: SassOptions, tally: Tally, display: Any) -> SassOutput:
     import json
 
     if tally.invalid:
-        raise BuildFailed([ConfigError(f"{message} in silence_deprecations or fatal_deprecations")
-                           for message in tally.invalid])
+        raise BuildFailed([_unknown_deprecation(message, options) for message in tally.invalid])
     if response.WhichOneof("result") == "failure":
         failure = response.failure
         span = failure.span if failure.HasField("span") else None
