@@ -1,12 +1,11 @@
 """One small interface over the Sass compilers: a source in; its CSS, its map and the files it read out.
 
-``sass_libsass`` and ``sass_dart`` each provide ``compile(entry, options)``; the rest of
-the build calls ``compile_sass`` and never learns which one ran.
+``sass_dart`` and ``sass_libsass`` each provide ``compile(entry, options, display)``; the
+rest of the build calls ``compile_sass`` and never learns which one ran.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,10 +55,14 @@ class SassOutput:
 
 def compile_sass(entry: str, options: SassOptions, display: Any) -> SassOutput:
     """Compile ``entry`` with the configured compiler; raise ``BuildFailed`` naming the file a person edits."""
-    module = importlib.import_module(f".sass_{options.compiler}", __package__)
-    return module.compile(entry, options, display)
+    if options.compiler == "dart":
+        from . import sass_dart as compiler
+    else:
+        from . import sass_libsass as compiler
+    return compiler.compile(entry, options, display)
 
 
 def sass_options(config: Config) -> SassOptions:
+    """The Sass part of the configuration, as plain strings that cross into worker processes."""
     return SassOptions(config.sass, os.path.normpath(config.source), tuple(map(str, config.load_paths)),
                        config.silence_deprecations, config.fatal_deprecations)
