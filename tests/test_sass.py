@@ -301,3 +301,20 @@ def test_watch_rebuilds_when_a_load_paths_partial_changes(tmp_path: Path) -> Non
         assert "#222" in built_css(root)
     finally:
         watcher.stop(signal.SIGKILL)
+
+
+@BOTH
+def test_a_file_appearing_earlier_in_the_load_paths_is_compiled_in(tmp_path: Path, compiler: str) -> None:
+    """The cache remembers where the compiler looked and found nothing, not only what it read."""
+    root = write_project(tmp_path / "p", {"s.scss": '@import "kit/colors";\n.a { color: $main; }\n'},
+                         {"s.css": ["s.scss"]}, sass=compiler, load_paths=["first", "second"])
+    (root / "first").mkdir()
+    with_package(root, {"kit/_colors.scss": "$main: #111111;\n"})
+    (root / "node_modules").rename(root / "second")
+    _age(root)
+    assert run_cli("build", cwd=root).returncode == 0
+    assert "#111" in built_css(root)
+    (root / "first/kit").mkdir()
+    (root / "first/kit/_colors.scss").write_text("$main: #222222;\n")
+    assert run_cli("build", cwd=root).returncode == 0
+    assert "#222" in built_css(root), "the new file in the first load path wins"

@@ -4,7 +4,8 @@ What a Sass bundle reads is known only after compiling it, so two entries work t
 ``bundle-deps`` remembers which files the last compile read, and ``bundle`` holds the
 result under a key made of those files' contents. A change to any of them (or any file
 added, removed or renamed, through ``tree_key``) is a miss and a fresh compile. Files
-read from the load paths are listed by absolute path and keyed by content the same way;
+read from the load paths are listed by absolute path and keyed by content the same way,
+and so are the places there where the compiler looked and found nothing (``ABSENT``);
 the warnings of the compile are kept with it, so a hit reports them again.
 """
 
@@ -19,6 +20,9 @@ from dataclasses import asdict
 from ..errors import BuildFailed
 from .cache import Cache, key_of
 from .sass_compile import SassWarning
+from .stamp import stamp_of_file
+
+ABSENT = "absent:"  # a dependency that is a place in the load paths where no file may appear
 
 
 def compile_cached(item: tuple[str, tuple[str, ...]], *, files: Mapping[str, str], cache: Cache, tree_key: str,
@@ -54,12 +58,24 @@ def compile_cached(item: tuple[str, tuple[str, ...]], *, files: Mapping[str, str
     return compiled, []
 
 
+def external_signature(dep: str) -> str | None:
+    """What the no-op check compares of a dependency outside ``source``; None if it cannot be trusted."""
+    if dep.startswith(ABSENT):
+        return None if os.path.lexists(dep.removeprefix(ABSENT)) else "absent"
+    return stamp_of_file(dep)
+
+
 def content_key(
     tree_key: str, name: str, inputs: tuple[str, ...], read: list[str], files: Mapping[str, str]
 ) -> str | None:
     """The key of a bundle whose compile read ``read``; None if one of them is gone."""
     parts = [tree_key, name, *inputs, "\0"]
     for dep in read:
+        if dep.startswith(ABSENT):
+            if os.path.lexists(dep.removeprefix(ABSENT)):
+                return None  # a file appeared where the compiler looked: it may read it now
+            parts.append(dep)
+            continue
         path = files.get(dep) or (dep if os.path.isabs(dep) else None)  # absolute: a file of a load path
         if path is None:
             return None

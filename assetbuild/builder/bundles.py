@@ -30,6 +30,7 @@ from webassets.filter import Filter, get_filter
 
 from ..errors import AssetbuildError, BuildFailed, SourceError
 from . import references, sourcemaps
+from .bundle_cache import ABSENT
 from .config import SASS_SUFFIXES, bundle_kind
 from .sass_compile import SassOptions, SassWarning, compile_sass
 from .sass_resolve import inside
@@ -98,6 +99,7 @@ class ReadSource(Filter):
             logical_name = c.logical(path)
             supplied = logical_name is None or inside(path, c.sass.load_paths)
             c.dependencies[path if supplied else logical_name] = None
+        c.dependencies.update(dict.fromkeys(ABSENT + path for path in compiled.absent))
         c.maps[logical] = dict(compiled.source_map)
         c.warnings.extend(compiled.warnings)
         out.write(compiled.css)

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import AssetbuildError, BuildFailed
 from ..manifest import MANIFEST_NAME
 from . import references
-from .bundle_cache import compile_cached
+from .bundle_cache import ABSENT, compile_cached, external_signature
 from .cache import Cache, key_of
 from .config import SASS_SUFFIXES, Config
 from .fingerprint import Asset, Published, fingerprint
@@ -28,7 +28,7 @@ from .release import RELEASES, Release, Staging, Written, assemble, put_file, sw
 from .sass_compile import sass_options
 from .sass_warnings import format_warning
 from .sources import Plan, plan, scan, template_files
-from .stamp import stamp, stamp_of_file, versions
+from .stamp import stamp, versions
 
 Progress = Callable[[str, int, int], None]
 
@@ -88,7 +88,7 @@ def build(
     if build_stamp:
         # Files read from outside `source` (Sass load paths) are not in the stamp: their own
         # signatures are kept with it and checked before the result is trusted.
-        external = {path: stamp_of_file(path) for path in outside}
+        external = {dep: external_signature(dep) for dep in outside}
         if None not in external.values():
             cache.put("noop", build_stamp, json.dumps({**asdict(result), "external": external}, default=str).encode())
     return replace(result, seconds=time.perf_counter() - started)
@@ -106,7 +106,7 @@ def _unchanged(config: Config, cache: Cache, build_stamp: str, wait: bool) -> Bu
                                 "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
     except (ValueError, TypeError, KeyError):
         return None
-    if not _on_disk(config, result.release) or any(stamp_of_file(p) != s for p, s in external.items()):
+    if not _on_disk(config, result.release) or any(external_signature(d) != s for d, s in external.items()):
         return None
     switched = _make_current(config, result.release, wait)
     return replace(result, created=False, switched=switched, compiled=False)
@@ -132,7 +132,10 @@ def _full_build(
     errors: list[AssetbuildError] = []
     unpublished = _unpublished(the_plan)
     assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress, warn)
-    outside = tuple(sorted({d for deps in read.values() for d in deps if d not in the_plan.tree.files}))
+    # What the stamp of the tree does not cover: files of the load paths, places where none may
+    # appear, and excluded files of `source` that were read anyway.
+    outside = tuple(sorted({d if os.path.isabs(d) or d.startswith(ABSENT) else str(config.source / d)
+                            for deps in read.values() for d in deps if d not in the_plan.tree.files}))
     try:
         published = fingerprint(assets, unpublished, warn)
     except BuildFailed as failed:
@@ -197,7 +200,8 @@ def _result(
     copies: Mapping[str, Mapping[str, int]], the_plan: Plan, read: Mapping[str, tuple[str, ...]],
 ) -> BuildResult:
     bundles = tuple(
-        BundleReport(name, sum(os.path.getsize(the_plan.tree.files.get(i, i)) for i in read[name]),
+        BundleReport(name, sum(os.path.getsize(the_plan.tree.files.get(i, i)) for i in read[name]
+                               if not i.startswith(ABSENT)),
                      len(published[name].data), copies[name].get("gzip"), copies[name].get("br"))
         for name in the_plan.bundles
     )

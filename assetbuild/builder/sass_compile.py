@@ -45,12 +45,14 @@ class SassWarning:
 
 @dataclass(frozen=True)
 class SassOutput:
-    """Compressed CSS, its v3 map with ``sources`` as absolute paths, and every file read (entry first)."""
+    """Compressed CSS, its v3 map with ``sources`` as absolute paths, every file read (entry first),
+    and the places in the load paths where a file would have changed what was read."""
 
     css: str
     source_map: Mapping[str, Any]
     read: tuple[str, ...]
     warnings: tuple[SassWarning, ...] = ()
+    absent: tuple[str, ...] = ()  # places outside source looked at and found empty
 
 
 def compile_sass(entry: str, options: SassOptions, display: Any) -> SassOutput:

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -88,6 +89,7 @@ class Compiler:
         )
         self._send(cid, pb.InboundMessage(compile_request=request))
         tally = Tally(options.root)
+        missing: list[str] = []
         while True:
             got_id, message = self._receive()
             kind = message.WhichOneof("message")
@@ -99,11 +101,13 @@ class Compiler:
                 _log(message.log_event, tally, pb)
             elif kind == "canonicalize_request":
                 self._send(cid, pb.InboundMessage(canonicalize_response=_canonicalize(
-                    message.canonicalize_request, options, pb)))
+                    message.canonicalize_request, options, pb, missing)))
             elif kind == "import_request":
                 self._send(cid, pb.InboundMessage(import_response=_load(message.import_request, pb)))
             elif kind == "compile_response":
-                return _result(message.compile_response, entry, options, tally, display)
+                output = _result(message.compile_response, entry, options, tally, display)
+                absent = (p for p in missing if not sass_resolve.inside(p, [options.root]))
+                return replace(output, absent=tuple(dict.fromkeys(absent)))
             else:
                 raise CompilerDied(f"Dart Sass sent an unexpected {kind}")
 
@@ -138,7 +142,7 @@ def _compiler() -> Compiler:
         return _current
 
 
-def _canonicalize(request: Any, options: SassOptions, pb: Any) -> Any:
+def _canonicalize(request: Any, options: SassOptions, pb: Any, missing: list[str]) -> Any:
     """A load's canonical ``file:`` URL: tried beside the importing file (the compiler sends that
     as a ``file:`` URL), then in each load path; refused if the file found is outside them all."""
     response = pb.InboundMessage.CanonicalizeResponse(id=request.id)
@@ -151,7 +155,7 @@ def _canonicalize(request: Any, options: SassOptions, pb: Any) -> Any:
         tries = [os.path.normpath(os.path.join(folder, unquote(url))) for folder in options.load_paths]
     for path in tries:
         try:
-            found = sass_resolve.resolve(path, request.from_import)
+            found = sass_resolve.resolve(path, request.from_import, missing)
         except sass_resolve.Ambiguous as err:
             response.error = str(err)
             return response

@@ -36,11 +36,12 @@ def compile(entry: str, options: SassOptions, display: Any) -> SassOutput:
     import sass
 
     read: dict[str, None] = {entry: None}
+    missing: list[str] = []
     try:
         css, raw_map = sass.compile(
             filename=entry, source_map_filename=entry + ".map", source_map_contents=True,
             output_style="compressed", omit_source_map_url=True, include_paths=list(options.load_paths),
-            importers=[(0, lambda path, prev: _watch(path, prev, options, read))],
+            importers=[(0, lambda path, prev: _watch(path, prev, options, read, missing))],
         )
     except sass.CompileError as err:
         raise BuildFailed(_module_system(read, display) or [_error(str(err), entry, read, display)]) from None
@@ -58,10 +59,11 @@ def compile(entry: str, options: SassOptions, display: Any) -> SassOutput:
     outside = [p for p in read if not sass_resolve.inside(p, options.allowed)]
     if outside:
         raise BuildFailed([SourceError(display(Path(entry)), f"reads {p}, which {OUTSIDE}") for p in outside])
-    return SassOutput(css, source_map, tuple(read))
+    absent = tuple(dict.fromkeys(p for p in missing if not sass_resolve.inside(p, [options.root])))
+    return SassOutput(css, source_map, tuple(read), absent=absent)
 
 
-def _watch(path: str, prev: str, options: SassOptions, read: dict[str, None]) -> None:
+def _watch(path: str, prev: str, options: SassOptions, read: dict[str, None], missing: list[str]) -> None:
     """libsass import hook: note the file a load means and refuse it if it is outside; libsass loads it."""
     if "://" in path or path.startswith("url(") or path.endswith(".css"):
         return None
@@ -69,7 +71,7 @@ def _watch(path: str, prev: str, options: SassOptions, read: dict[str, None]) ->
     for folder in (base, *options.load_paths):
         target = os.path.normpath(os.path.join(folder, path))
         try:
-            found = sass_resolve.resolve(target, from_import=True)
+            found = sass_resolve.resolve(target, True, missing)
         except sass_resolve.Ambiguous:
             return None  # libsass says so itself, at the line
         if found is not None:
