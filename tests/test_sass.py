@@ -318,3 +318,19 @@ def test_a_file_appearing_earlier_in_the_load_paths_is_compiled_in(tmp_path: Pat
     (root / "first/kit/_colors.scss").write_text("$main: #222222;\n")
     assert run_cli("build", cwd=root).returncode == 0
     assert "#222" in built_css(root), "the new file in the first load path wins"
+
+
+@pytest.mark.parametrize("compilation_id", [0, 1, 127, 128, 300, 2**32 - 1])
+def test_embedded_protocol_packets_round_trip(compilation_id: int) -> None:
+    import io
+
+    from assetbuild.builder import sass_packets
+
+    stream = io.BytesIO()
+    payloads = [b"", b"x" * 200, bytes(range(256)) * 3]
+    for payload in payloads:
+        sass_packets.write(stream, compilation_id, payload)
+    stream.seek(0)
+    assert [sass_packets.read(stream) for _ in payloads] == [(compilation_id, p) for p in payloads]
+    with pytest.raises(EOFError):
+        sass_packets.read(stream)

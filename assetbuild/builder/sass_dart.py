@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..errors import BuildFailed, ConfigError, SourceError
-from . import sass_resolve, sourcemaps
+from . import sass_packets, sass_resolve, sourcemaps
 from .sass_compile import SassOptions, SassOutput
 from .sass_warnings import Tally
 
@@ -112,19 +112,18 @@ class Compiler:
                 raise CompilerDied(f"Dart Sass sent an unexpected {kind}")
 
     def _send(self, cid: int, message: Any) -> None:
-        body = _varint(cid) + message.SerializeToString()
         try:
-            self.proc.stdin.write(_varint(len(body)) + body)  # type: ignore[union-attr]
+            sass_packets.write(self.proc.stdin, cid, message.SerializeToString())
         except BrokenPipeError:
             raise CompilerDied("the Dart Sass process has exited") from None
 
     def _receive(self) -> tuple[int, Any]:
-        stream = self.proc.stdout
-        length = _read_varint(stream)
-        body = _read_exactly(stream, length)
-        cid, at = _decode_varint(body, 0)
+        try:
+            cid, payload = sass_packets.read(self.proc.stdout)
+        except EOFError:
+            raise CompilerDied("the Dart Sass process has exited") from None
         message = self.pb.OutboundMessage()
-        message.ParseFromString(body[at:])
+        message.ParseFromString(payload)
         return cid, message
 
 
@@ -252,49 +251,3 @@ def _syntax(path: str) -> str:
 
 def _to_path(url: str) -> str:
     return os.path.normpath(unquote(urlsplit(url).path))
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _decode_varint(data: bytes, at: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return value, at
-
-
-def _read_varint(stream: Any) -> int:
-    value = shift = 0
-    while True:
-        byte = stream.read(1)
-        if not byte:
-            raise CompilerDied("the Dart Sass process has exited")
-        value |= (byte[0] & 0x7F) << shift
-        shift += 7
-        if not byte[0] & 0x80:
-            return value
-
-
-def _read_exactly(stream: Any, length: int) -> bytes:
-    chunks = []
-    while length:
-        chunk = stream.read(length)
-        if not chunk:
-            raise CompilerDied("the Dart Sass process has exited")
-        chunks.append(chunk)
-        length -= len(chunk)
-    return b"".join(chunks)
