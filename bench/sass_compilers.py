@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+COMPILERS = ("dart", "libsass")
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -67,26 +68,26 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Bootstrap 5.3.3, median of {args.runs} runs, {os.cpu_count()} cores\n")
     print("| compiler | cold build | build after one partial changed | compile alone (warm) | CSS bytes |")
     print("|---|---|---|---|---|")
-    for compiler in ("dart", "libsass"):
-        cold, changed, alone = [], [], []
-        size = 0
-        for run in range(args.runs):
+    figures: dict[str, dict[str, list[float]]] = {c: {"cold": [], "changed": [], "alone": []} for c in COMPILERS}
+    sizes = {}
+    for run in range(args.runs):
+        for compiler in COMPILERS:  # interleaved, so that a busy moment of the machine hits both alike
             with tempfile.TemporaryDirectory() as tmp:
                 folder = project(Path(tmp) / "p", bootstrap, compiler)
-                cold.append(timed_build(folder))
+                figures[compiler]["cold"].append(timed_build(folder))
                 theme = folder / "static_src/scss/_theme.scss"
                 theme.write_text(f"$primary: #{run + 1:02d}6699;\n")
-                changed.append(timed_build(folder))
+                figures[compiler]["changed"].append(timed_build(folder))
                 options = SassOptions(compiler, str(folder / "static_src"), (str(folder / "node_modules"),))
                 entry = str(folder / "static_src/scss/app.scss")
                 compile_sass(entry, options, str)  # the compiler is started (Dart) and warm
                 started = time.perf_counter()
-                size = len(compile_sass(entry, options, str).css)
-                alone.append(time.perf_counter() - started)
+                sizes[compiler] = len(compile_sass(entry, options, str).css)
+                figures[compiler]["alone"].append(time.perf_counter() - started)
                 shutil.rmtree(folder)
-        print(f"| {compiler} | {statistics.median(cold):.2f} s | {statistics.median(changed):.2f} s "
-              f"| {statistics.median(alone):.2f} s | {size:,} |")
-
+    for compiler, f in figures.items():
+        print(f"| {compiler} | {statistics.median(f['cold']):.2f} s | {statistics.median(f['changed']):.2f} s "
+              f"| {statistics.median(f['alone']):.2f} s | {sizes[compiler]:,} |")
 
 if __name__ == "__main__":
     main()
