@@ -334,3 +334,16 @@ def test_embedded_protocol_packets_round_trip(compilation_id: int) -> None:
     assert [sass_packets.read(stream) for _ in payloads] == [(compilation_id, p) for p in payloads]
     with pytest.raises(EOFError):
         sass_packets.read(stream)
+
+
+def test_a_repeated_warning_is_one_line_with_its_count() -> None:
+    from assetbuild.builder.sass_warnings import Tally, format_warning
+
+    tally = Tally("/src")
+    for _ in range(3):
+        tally.add("/src/_a.scss", 2, 5, "darken() is deprecated.\n\nMore info: https://sass-lang.com/d/x", "x")
+    tally.add(None, None, None, "a warning of @warn", None)
+    assert [format_warning(w, lambda p: p.removeprefix("/")) for w in tally.warnings()] == [
+        "src/_a.scss:2:5: warning: darken() is deprecated. [x] (3 times)",
+        "warning: a warning of @warn",
+    ]
