@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import os
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,8 @@ from . import references, sourcemaps
 from .bundle_cache import ABSENT
 from .config import SASS_SUFFIXES, bundle_kind
 from .sass_compile import SassOptions, SassWarning, compile_sass
-from .sass_resolve import inside
+
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class _Collector:
     unpublished: Mapping[str, str]  # logical name -> why it is not published
     display: Any
     sass: SassOptions
+    url_root: str = ""  # the URL prefix's path: root-absolute references under it are ours
     errors: list[AssetbuildError] = field(default_factory=list)
     warnings: list[SassWarning] = field(default_factory=list)
     dependencies: dict[str, None] = field(default_factory=dict)
@@ -95,10 +98,8 @@ class ReadSource(Filter):
         except BuildFailed as failed:
             c.errors.extend(failed.errors)
             return
-        for path in compiled.read:  # files of the load paths by absolute path, the rest by logical name
-            logical_name = c.logical(path)
-            supplied = logical_name is None or inside(path, c.sass.load_paths)
-            c.dependencies[path if supplied else logical_name] = None
+        for path in compiled.read:  # files outside source (load paths) by absolute path
+            c.dependencies[c.logical(path) or path] = None
         c.dependencies.update(dict.fromkeys(ABSENT + path for path in compiled.absent))
         c.maps[logical] = dict(compiled.source_map)
         c.warnings.extend(compiled.warnings)
@@ -124,18 +125,23 @@ class RebaseReferences(Filter):
         def replace(ref: references.Reference) -> bytes | None:
             if ref.kind == "sourcemap":
                 return None  # the input's own map does not describe the bundle
-            if not references.is_local(ref.text):
+            if not references.is_local(ref.text, c.url_root):
                 return ref.target
-            target = references.resolve(logical, ref.text)
+            target = references.resolve(logical, ref.text, c.url_root)
             problem = references.check_target(target, ref.text, c.published, c.unpublished)
             if problem:
                 path, line, col = _origin(c, logical, source_map, ref)
+                if path != c.display(c.root / logical):  # written in a partial, resolved from the entry
+                    problem += (f" (url()s in Sass resolve from the file being compiled, {logical!r}, "
+                                "not from the partial that holds them)")
                 c.errors.append(SourceError(path, problem, line, col))
                 return ref.target
-            if not moved:
+            path, query = references.split(ref.text)
+            # Rewritten here, before any minifier runs: a canonical, percent-encoded relative URL has no
+            # space for rcssmin to squeeze out of a quoted url() ('my file.png' -> 'myfile.png').
+            if not moved and not path.startswith("/") and not _SPACE.search(path):
                 return ref.target
-            return (references.relative_url(target, posixpath.dirname(c.name))
-                    + references.split(ref.text)[1]).encode()
+            return (references.relative_url(target, posixpath.dirname(c.name)) + query).encode()
 
         data, edits = references.rewrite(data, references.find(data, "css"), replace)
         if source_map is not None:
@@ -161,9 +167,10 @@ def compile_bundle(
     unpublished: Mapping[str, str],
     display: Any,
     sass: SassOptions,
+    url_root: str = "",
 ) -> CompiledBundle:
     """Run one bundle through webassets; raise ``BuildFailed`` with every error it found."""
-    collector = _Collector(root, name, published, unpublished, display, sass)
+    collector = _Collector(root, name, published, unpublished, display, sass, url_root)
     env = Environment(
         directory=str(root), url="/", auto_build=False, cache=False, manifest=False,
         url_expire=False, updater=False, versions=False, debug=False,
