@@ -347,3 +347,13 @@ def test_a_repeated_warning_is_one_line_with_its_count() -> None:
         "src/_a.scss:2:5: warning: darken() is deprecated. [x] (3 times)",
         "warning: a warning of @warn",
     ]
+
+
+def test_a_load_path_inside_source_publishes_only_what_the_css_reaches(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"s.scss": '@import "kit/k";\n',
+                                          "vendor/kit/_k.scss": ".i { background: url(vendor/kit/a.png); }\n",
+                                          "vendor/kit/a.png": b"\x89PNG a", "vendor/kit/b.png": b"\x89PNG b"},
+                         {"s.css": ["s.scss"]}, load_paths=["static_src/vendor"])
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert sorted(load_manifest(root / "dist")["assets"]) == ["s.css", "s.css.map", "vendor/kit/a.png"]
