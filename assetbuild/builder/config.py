@@ -17,6 +17,7 @@ JS_INPUTS = (".js", ".mjs")
 SASS_SUFFIXES = (".scss", ".sass")
 SASS_COMPILERS = ("dart", "libsass")
 DEFAULT_SASS = "dart"
+MODULE_MODES = ("rewrite", "importmap")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Config:
     keep: int = 5
     exclude: tuple[str, ...] = ("**/*.md",)
     bundles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    modules: str = "rewrite"
+    importmap: Mapping[str, str] = field(default_factory=dict)
     source_maps: bool = True
     follow_symlinks_outside: bool = False
     sass: str = DEFAULT_SASS
@@ -59,6 +62,8 @@ DEFAULTS: dict[str, Any] = {
     "keep": 5,
     "exclude": ["**/*.md"],
     "bundles": {},
+    "modules": "rewrite",
+    "importmap": {},
     "source_maps": True,
     "follow_symlinks_outside": False,
     "sass": DEFAULT_SASS,
@@ -184,6 +189,9 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
             bad(f"{key!r} must not be empty")
     bundles = _check_bundles(values["bundles"], bad)
     load_paths = _check_sass(values, root, bad)
+    if values["modules"] not in MODULE_MODES:
+        bad(f"'modules' takes {' or '.join(map(repr, MODULE_MODES))}, not {values['modules']!r}")
+    _check_importmap(values["importmap"], bad)
     if errors:
         raise BuildFailed(errors)
 
@@ -199,6 +207,8 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
         keep=values["keep"],
         exclude=tuple(values["exclude"]),
         bundles=bundles,
+        modules=values["modules"],
+        importmap=dict(sorted(values["importmap"].items())),
         source_maps=values["source_maps"],
         follow_symlinks_outside=values["follow_symlinks_outside"],
         sass=values["sass"],
@@ -269,6 +279,20 @@ def _check_sass(values: Mapping[str, Any], root: Path, bad: Any) -> tuple[Path, 
             bad(f"'load_paths': {entry!r} is the source folder itself, which Sass searches anyway")
         found.append(path)
     return tuple(found)
+
+
+def _check_importmap(raw: Mapping[str, Any], bad: Any) -> None:
+    """Bare specifier -> logical name; a ``/``-ended specifier maps a prefix onto a folder."""
+    for specifier, target in raw.items():
+        where = f"importmap {specifier!r}"
+        if not isinstance(target, str) or not target:
+            bad(f"{where}: must map to a logical name (a path inside the source folder)")
+        elif specifier.startswith(("./", "../", "/")) or ":" in specifier:
+            bad(f"{where}: only bare specifiers go here; relative ones are resolved by the build")
+        elif target.startswith("/") or ".." in target.split("/") or "://" in target:
+            bad(f"{where}: {target!r} must be a path relative to the source folder")
+        elif specifier.endswith("/") != target.endswith("/"):
+            bad(f"{where}: a prefix (ending in '/') maps onto a folder (ending in '/'), and only then")
 
 
 def _kind(t: type) -> str:
