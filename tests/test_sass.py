@@ -357,3 +357,17 @@ def test_a_load_path_inside_source_publishes_only_what_the_css_reaches(tmp_path:
     result = run_cli("build", cwd=root)
     assert result.returncode == 0, result.stderr
     assert sorted(load_manifest(root / "dist")["assets"]) == ["s.css", "s.css.map", "vendor/kit/a.png"]
+
+
+def test_deprecations_in_a_load_path_inside_source_are_summed_up() -> None:
+    from assetbuild.builder.sass_warnings import Tally, format_warning
+
+    tally = Tally("/src", ("/src/vendor",))
+    for line in (1, 2):
+        tally.add("/src/vendor/_k.scss", line, 3, "mix() is deprecated.", "global-builtin")
+    tally.add("/src/_mine.scss", 4, 5, "mix() is deprecated.", "global-builtin")
+    assert [format_warning(w, str) for w in tally.warnings()] == [
+        "/src/_mine.scss:4:5: warning: mix() is deprecated. [global-builtin]",
+        "/src/vendor/_k.scss:1:3: warning: 2 'global-builtin' deprecation warnings in files of the load paths "
+        "(the first here); add 'global-builtin' to silence_deprecations to hide them",
+    ]

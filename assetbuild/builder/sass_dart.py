@@ -88,7 +88,7 @@ class Compiler:
             fatal_deprecation=list(options.fatal_deprecations),
         )
         self._send(cid, pb.InboundMessage(compile_request=request))
-        tally = Tally(options.root)
+        tally = Tally(options.root, options.load_paths)
         missing: list[str] = []
         while True:
             got_id, message = self._receive()

@@ -18,10 +18,11 @@ PLACES_SHOWN = 10  # per deprecation, in a person's own files; the rest are coun
 
 
 class Tally:
-    """Warnings of one compile: files under ``root`` one line per place, the load paths' per deprecation."""
+    """Warnings of one compile: a person's files one line per place, the load paths' per deprecation."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, load_paths: tuple[str, ...] = ()) -> None:
         self.root = root
+        self.load_paths = load_paths
         self.own: Counter[tuple[str | None, int | None, int | None, str]] = Counter()
         self.theirs: Counter[str] = Counter()
         self.first: dict[str, tuple[str, int | None, int | None]] = {}
@@ -29,7 +30,7 @@ class Tally:
 
     def add(self, path: str | None, line: int | None, col: int | None, message: str, deprecation: str | None) -> None:
         text = _first_sentence(message) + (f" [{deprecation}]" if deprecation else "")
-        if path is not None and deprecation and not inside(path, [self.root]):
+        if path is not None and deprecation and (inside(path, self.load_paths) or not inside(path, [self.root])):
             self.theirs[deprecation] += 1
             self.first.setdefault(deprecation, (path, line, col))
         else:
