@@ -41,6 +41,7 @@ class PublishResult:
 def publish(release_dir: Path, store: Store, dry_run: bool = False, progress: Progress | None = None,
             workers: int = 16) -> PublishResult:
     started = time.monotonic()
+    release_dir = release_dir.resolve()  # `current` once: a build switching it meanwhile changes nothing here
     manifest, files = release_objects(release_dir)
     listed = store.listing()
     _check_sizes(files, listed, store)
