@@ -55,8 +55,8 @@ class S3Server:
         s3 = self.client()
         s3.create_bucket(Bucket=name)
         if public:
-            s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}]}))
+            read = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}
+            s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [read]}))
             s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
                 {"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD"], "AllowedHeaders": ["*"]}]})
         return name
@@ -168,8 +168,8 @@ def test_one_changed_file_uploads_it_what_it_renames_the_manifest_and_the_pointe
     hashed = r"[0-9a-f]{12}"
     patterns = [rf"css/site\.{hashed}\.css", rf"css/site\.{hashed}\.css\.br", rf"css/site\.{hashed}\.css\.gz",
                 r"current\.json", rf"img/a\.{hashed}\.png", rf"releases/{second['release']}/manifest\.json"]
-    assert len(uploaded) == len(patterns) and all(re.fullmatch(p, k) for p, k in zip(patterns, uploaded, strict=True)), \
-        uploaded
+    assert len(uploaded) == len(patterns), uploaded
+    assert all(re.fullmatch(p, k) for p, k in zip(patterns, uploaded, strict=True)), uploaded
     assert second["release"] != first["release"]
     assert second["requests"] == {"ListObjectsV2": 1, "PutObject": 6}
     assert old < set(s3.objects(bucket)), "the old release's keys stay for pages still using them"
@@ -228,7 +228,8 @@ def test_a_key_there_with_other_bytes_is_an_error_not_a_broken_release(s3, tmp_p
     (["--to", "s3://{bucket}/static"], {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
      "s3://{bucket}/static/: error: no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
      "or AWS_PROFILE, or use an instance role)"),
-    (["--to", "s3://no-such-bucket/static"], {}, "s3://no-such-bucket/static/: error: bucket 'no-such-bucket' does not exist"),
+    (["--to", "s3://no-such-bucket/static"], {},
+     "s3://no-such-bucket/static/: error: bucket 'no-such-bucket' does not exist"),
     (["--to", "s3://{bucket}/static", "--endpoint-url", "http://127.0.0.1:9"], {"AWS_MAX_ATTEMPTS": "2"},
      "s3://{bucket}/static/: error: cannot reach the store at http://127.0.0.1:9"),
     (["--to", "https://{bucket}/static"], {}, "error: --to 'https://{bucket}/static': expected s3://BUCKET/PREFIX"),
