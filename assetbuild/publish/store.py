@@ -43,6 +43,7 @@ class Store:
     def __init__(self, target: Target, endpoint_url: str | None = None, workers: int = 16) -> None:
         try:
             import boto3
+            import botocore.session
             from botocore.config import Config
         except ImportError:
             raise ConfigError("publishing needs boto3: pip install 'assetbuild[publish]'") from None
@@ -53,7 +54,10 @@ class Store:
         attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_ATTEMPTS)
         config = Config(retries={"mode": "standard", "total_max_attempts": attempts},
                         max_pool_connections=max(workers, 10), connect_timeout=10, read_timeout=60)
-        self.client = boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
+        core = botocore.session.get_session()
+        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_timestamp)
+        self.client = boto3.session.Session(botocore_session=core).client("s3", endpoint_url=endpoint_url,
+                                                                          config=config)
         self.client.meta.events.register("before-send.s3.*", self._count)
 
     def _count(self, event_name: str, **_: Any) -> None:
@@ -109,6 +113,16 @@ class Store:
 
     def _errors(self) -> _StorageErrors:
         return _StorageErrors(self)
+
+
+def _timestamp(text: str) -> datetime:
+    """botocore's default parser (dateutil) takes most of a listing's time; S3 sends ISO 8601."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        from botocore.utils import parse_timestamp
+
+        return parse_timestamp(text)
 
 
 class _StorageErrors:
