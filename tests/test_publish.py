@@ -269,7 +269,10 @@ def keys_of(release: Path) -> set[str]:
 def test_gc_deletes_only_keys_no_kept_release_uses_and_only_past_the_grace(s3, tmp_path) -> None:
     bucket = s3.bucket()
     a, b, c = three_releases(s3, tmp_path / "site", bucket)
-    s3.client().put_object(Bucket=bucket, Key="static/robots.txt", Body=b"not assetbuild's")
+    client = s3.client()
+    client.put_object(Bucket=bucket, Key="static/robots.txt", Body=b"not assetbuild's")
+    orphan = "static/css/orphan.0123456789ab.css"  # as a killed publish leaves: in no manifest
+    client.put_object(Bucket=bucket, Key=orphan, Body=b"body{}")
     everything = set(s3.objects(bucket))
     only_a = a["keys"] - b["keys"] - c["keys"]
     assert only_a and (a["keys"] & b["keys"]), "A has keys of its own and keys it shares (js/other.js)"
@@ -277,22 +280,21 @@ def test_gc_deletes_only_keys_no_kept_release_uses_and_only_past_the_grace(s3, t
     young = publish(s3, tmp_path / "site", bucket, "--gc", "--keep", "2", "--grace", "1h", "--json")
     assert young.returncode == 0, young.stderr
     report = json.loads(young.stdout)
-    assert (report["deleted"], report["spared"]) == ([], len(only_a))
-    assert report["kept"] == [c["release"], b["release"]]
+    assert (report["deleted"], report["spared"]) == ([], 1), "the orphan is younger than the grace"
+    assert report["kept"] == [c["release"], b["release"], a["release"]], "A was published within the grace"
 
     dry = publish(s3, tmp_path / "site", bucket, "--gc", "--keep", "2", "--grace", "0", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    listed = {line.split("would delete ", 1)[1] for line in dry.stdout.splitlines() if "would delete static" in line}
-    assert listed == set(), "keys are printed relative to the target"
+    assert "would delete static/" not in dry.stdout, "keys are printed relative to the target"
     listed = {f"static/{line.split('would delete ', 1)[1]}" for line in dry.stdout.splitlines()
               if line.startswith("  would delete ")}
-    assert listed == only_a
+    assert listed == only_a | {orphan}
     assert set(s3.objects(bucket)) == everything
 
     done = publish(s3, tmp_path / "site", bucket, "--gc", "--keep", "2", "--grace", "0")
     assert done.returncode == 0, done.stderr
-    assert set(s3.objects(bucket)) == everything - only_a
-    assert "static/robots.txt" in everything - only_a and "static/current.json" in everything - only_a
+    assert set(s3.objects(bucket)) == everything - only_a - {orphan}
+    assert {"static/robots.txt", "static/current.json"} <= everything - only_a
 
 
 def test_gc_never_deletes_the_live_release_and_spares_what_is_younger_than_the_grace(s3, tmp_path) -> None:
@@ -311,7 +313,7 @@ def test_gc_never_deletes_the_live_release_and_spares_what_is_younger_than_the_g
     newest = max(stamps.values())
     only_b = b["keys"] - a["keys"] - c["keys"]
     kept = collect_garbage(store, keep=1, grace=timedelta(hours=1), now=newest + timedelta(minutes=59))
-    assert kept.deleted == [] and kept.spared == len(only_b)
+    assert (kept.deleted, kept.kept) == ([], [c["release"], b["release"], a["release"]]), "all within the grace"
     gone = collect_garbage(store, keep=1, grace=timedelta(hours=1), now=newest + timedelta(hours=1, seconds=1))
     assert gone.kept == [c["release"], a["release"]]
     assert {f"static/{rel}" for rel in gone.deleted} == only_b

@@ -1,9 +1,11 @@
 """Garbage collection of a published prefix: delete the keys that none of the newest releases use.
 
-Kept: every key that the ``keep`` newest published manifests (by upload time) or the release that
-``current.json`` names list, those manifests, the pointer, and any key younger than ``grace`` (a
-publish still under way, pages rendered by processes that have not been replaced yet). Keys that do
-not look like assetbuild's (no content hash in the name) are never touched.
+Kept: every key that the ``keep`` newest published manifests (by upload time), the release that
+``current.json`` names, or any release published within ``grace`` list; those manifests; the
+pointer; and any key younger than ``grace`` (a publish still under way, pages rendered by processes
+that have not been replaced yet). A release published within the grace keeps all of its keys, old ones
+included: hosts may still be serving it.
+Keys that do not look like assetbuild's (no content hash in the name) are never touched.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def collect_garbage(store: Store, keep: int, grace: timedelta, dry_run: bool = F
     listed = store.listing()
     manifests = sorted((rel for rel in listed if RELEASE_MANIFEST.fullmatch(rel)),
                        key=lambda rel: (listed[rel].modified, rel), reverse=True)
-    kept = manifests[:keep]
+    cutoff = (now or datetime.now(UTC)) - grace
+    kept = manifests[:keep] + [rel for rel in manifests[keep:] if listed[rel].modified > cutoff]
     if POINTER in listed:
         live = _json(store.get(POINTER), POINTER).get("manifest")
         if isinstance(live, str) and live in listed and live not in kept:
@@ -47,7 +50,6 @@ def collect_garbage(store: Store, keep: int, grace: timedelta, dry_run: bool = F
     used = {POINTER, *kept}
     for rel in kept:
         used |= _keys_of(_json(store.get(rel), rel), rel)
-    cutoff = (now or datetime.now(UTC)) - grace
     unused = [rel for rel in sorted(listed) if rel not in used and _ours(rel)]
     result = GcResult(str(store.target), dry_run, [RELEASE_MANIFEST.fullmatch(rel).group(1) for rel in kept])
     result.deleted = [rel for rel in unused if listed[rel].modified <= cutoff]
