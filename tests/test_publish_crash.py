@@ -71,3 +71,24 @@ def test_killed_at_random_moments_then_run_again_it_completes_writing_nothing_tw
         assert resumed["already_there"] == []
         assert {key: after[key] for key in before} == before, "no key written twice"
     assert partial >= 2, f"kills landed in the middle of the uploads ({whole:.2f} s for a whole publish)"
+
+
+def test_ctrl_c_stops_the_uploads_under_way_and_writes_no_pointer(s3, site) -> None:  # noqa: F811
+    expected = keys_of(release_of(site)) | {"static/current.json"}
+    bucket = s3.bucket()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assetbuild", "publish", "--to", f"s3://{bucket}/static", "--endpoint-url",
+         s3.url, "--jobs", "2"], cwd=site, env={**os.environ, **s3.env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while not s3.objects(bucket):  # the uploads have begun
+        assert process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    time.sleep(0.3)
+    stored = set(s3.objects(bucket))
+    assert (process.returncode, stderr) == (130, "")
+    assert "static/current.json" not in stored
+    assert len(stored) < len(expected) - 20, "the queued uploads were dropped, not finished"
+    resumed = published(s3, site, bucket)
+    assert set(s3.objects(bucket)) == expected and resumed["already_there"] == []

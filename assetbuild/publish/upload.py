@@ -75,7 +75,8 @@ def _upload_all(objects: list[StoredObject], store: Store, progress: Progress | 
     errors: list[AssetbuildError] = []
     if not objects:
         return done
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         futures = {pool.submit(lambda o: store.put(o, o.read()), obj): obj for obj in objects}
         for future in as_completed(futures):
             try:
@@ -84,6 +85,8 @@ def _upload_all(objects: list[StoredObject], store: Store, progress: Progress | 
                 errors.append(err)
             if progress:
                 progress("uploading", len(done) + len(errors), len(objects))
+    finally:  # on Ctrl-C, only the uploads under way finish
+        pool.shutdown(cancel_futures=True)
     if errors:
         raise BuildFailed(sorted(errors, key=str))
     return done
