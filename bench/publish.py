@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,6 +51,17 @@ def new_bucket(url: str) -> str:
     return name
 
 
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def publish(site: Path, url: str, bucket: str, jobs: int) -> tuple[float, dict]:
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "assetbuild", "publish", "--to", f"s3://{bucket}/static",
@@ -77,13 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus release: {json.loads(built.stdout)['files']} files", flush=True)
     server, url = start_s3()
     try:
-        colds, warms, inside = [], [], []
+        colds, warms, inside, client_cpu, server_cpu = [], [], [], [], []
         for _ in range(args.runs):
             bucket = new_bucket(url)
             wall, cold = publish(site, url, bucket, args.jobs)
             colds.append(wall)
             for _ in range(args.runs):
+                mine, theirs = children_cpu(), cpu_of(server.pid)
                 wall, warm = publish(site, url, bucket, args.jobs)
+                client_cpu.append(children_cpu() - mine)
+                server_cpu.append(cpu_of(server.pid) - theirs)
                 warms.append(wall)
                 inside.append(warm["seconds"])
         print(f"cold publish: {len(cold['uploaded'])} objects, {cold['uploaded_bytes'] / 1e6:.1f} MB, "
@@ -94,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  wall time of the command: median {statistics.median(warms):.2f} s "
               f"(runs: {', '.join(f'{w:.2f}' for w in warms)})")
         print(f"  time inside publish (listing and planning): median {statistics.median(inside):.3f} s")
+        print(f"  CPU time: the command {statistics.median(client_cpu):.2f} s, the S3 server "
+              f"{statistics.median(server_cpu):.2f} s (medians; wall time on an idle machine is about their sum)")
+        print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         server.terminate()
         server.wait()
