@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,11 @@ def main_parser() -> argparse.ArgumentParser:
     build.add_argument("--archive", metavar="FILE", help="also write the release as a reproducible .tar.gz")
     build.add_argument("--json", action="store_true", help="print the build report as JSON on stdout")
     build.add_argument("--wait", action="store_true", help="wait for another build's lock instead of failing")
+
+    watch = commands.add_parser("watch", help="build, then rebuild on every change (Ctrl-C stops)")
+    watch.add_argument("--config", metavar="FILE", help="configuration file (default: ./pyproject.toml)")
+    watch.add_argument("--output", metavar="DIR", help="write releases under DIR instead of 'output'")
+    watch.add_argument("--jobs", type=_positive, metavar="N", help="processes to use (default: all cores)")
 
     verify = commands.add_parser("verify", help="re-hash a release against its manifest")
     verify.add_argument("release", nargs="?", metavar="RELEASE_DIR", help="default: <output>/current")
@@ -57,9 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code else 0
     try:
-        return {"build": _build, "verify": _verify, "clean": _clean, "publish": _publish}[args.command](args)
+        commands = {"build": _build, "watch": _watch, "verify": _verify, "clean": _clean, "publish": _publish}
+        return commands[args.command](args)
     except AssetbuildError as err:
-        errors = err.errors if isinstance(err, BuildFailed) else [err]
+        # A partial imported by two bundles fails in both: say each distinct error once.
+        errors = list({str(e): e for e in (err.errors if isinstance(err, BuildFailed) else [err])}.values())
         for error in errors:
             print(error, file=sys.stderr)
         if len(errors) > 1:
@@ -97,6 +105,33 @@ def _build(args: argparse.Namespace) -> int:
         print(json.dumps(as_dict(result), indent=2))
     else:
         print(as_table(result))
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from .builder.pipeline import build
+    from .builder.watch import prune, watch
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    def build_once(config) -> str:
+        result = build(config, jobs=args.jobs, wait=True, warn=say)
+        pruned = prune(config)
+        verb = "built" if result.created else "unchanged:" if not result.switched else "switched to"
+        tail = f" (pruned {len(pruned)} old)" if pruned else ""
+        return f"{verb} release {result.release} in {result.seconds:.2f} s{tail}"
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # a supervisor's SIGTERM ends the loop as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, interrupt)
+    config_file = Path(args.config) if args.config else Path("pyproject.toml")
+    say("watching for changes; Ctrl-C stops")
+    try:
+        watch(lambda: _config(args), config_file.absolute() if config_file.exists() else None, build_once, say)
+    except KeyboardInterrupt:
+        say("stopped")
     return 0
 
 
