@@ -11,15 +11,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import __version__
 from .errors import EXIT_USAGE, AssetbuildError, BuildFailed, ConfigError
 
 
 def main_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assetbuild", description="Build assets into an immutable release.")
+    parser.add_argument("--version", action="version", version=f"assetbuild {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="build the sources into a release")
-    build.add_argument("--config", metavar="FILE", help="configuration file (default: ./pyproject.toml)")
+    build.add_argument("--config", metavar="FILE",
+                       help="configuration file (default: the nearest pyproject.toml with [tool.assetbuild])")
     build.add_argument("--output", metavar="DIR", help="write releases under DIR instead of 'output'")
     build.add_argument("--jobs", type=_positive, metavar="N", help="processes to use (default: all cores)")
     build.add_argument("--no-cache", action="store_true", help="ignore the build cache")
@@ -71,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for error in errors:
             print(error, file=sys.stderr)
         if len(errors) > 1:
-            print(f"assetbuild: {len(errors)} errors", file=sys.stderr)
+            print(f"assetbuild: {_count(len(errors), 'error')}", file=sys.stderr)
         return err.exit_code
     except OSError as err:
         if err.filename is None:
@@ -84,9 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _config(args: argparse.Namespace):  # -> Config; the build side is imported only here
-    from .builder.config import load_config
+    from .builder.config import DEFAULTS_ORIGIN, load_config
 
     config = load_config(args.config)
+    if config.origin == DEFAULTS_ORIGIN:
+        print(f"assetbuild: no [tool.assetbuild] in a pyproject.toml here or in a parent folder; using the "
+              f"defaults (source {config.display(config.source)}, output {config.display(config.output)})",
+              file=sys.stderr)
     if getattr(args, "output", None):
         config = dataclasses.replace(config, output=Path(args.output).absolute())
     return config
@@ -109,15 +116,16 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
+    from .builder.config import config_file
     from .builder.pipeline import build
-    from .builder.watch import prune, watch
+    from .builder.watch import watch
 
     def say(line: str) -> None:
         print(line, flush=True)
 
     def build_once(config) -> str:
-        result = build(config, jobs=args.jobs, wait=True, warn=say)
-        pruned = prune(config)
+        result = build(config, jobs=args.jobs, wait=True, warn=say)  # prunes to `keep` when current moves
+        pruned = result.pruned
         verb = "built" if result.created else "unchanged:" if not result.switched else "switched to"
         tail = f" (pruned {len(pruned)} old)" if pruned else ""
         return f"{verb} release {result.release} in {result.seconds:.2f} s{tail}"
@@ -126,10 +134,13 @@ def _watch(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt  # a supervisor's SIGTERM ends the loop as Ctrl-C does
 
     signal.signal(signal.SIGTERM, interrupt)
-    config_file = Path(args.config) if args.config else Path("pyproject.toml")
+    try:
+        found = config_file(args.config)  # the nearest pyproject.toml with [tool.assetbuild], as a build finds it
+    except AssetbuildError:
+        found = None  # unreadable: the first round reports it
     say("watching for changes; Ctrl-C stops")
     try:
-        watch(lambda: _config(args), config_file.absolute() if config_file.exists() else None, build_once, say)
+        watch(lambda: _config(args), found if found and found.exists() else None, build_once, say)
     except KeyboardInterrupt:
         say("stopped")
     return 0
@@ -154,7 +165,7 @@ def _verify(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(f"assetbuild: {folder}: {len(problems)} problems", file=sys.stderr)
+        print(f"assetbuild: {folder}: {_count(len(problems), 'problem')}", file=sys.stderr)
         return 1
     print(f"{folder}: release intact")
     return 0
@@ -204,3 +215,7 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
 
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -20,11 +20,12 @@ from ..manifest import MANIFEST_NAME
 from . import references
 from .bundle_cache import compile_cached
 from .cache import Cache, key_of
+from .clean import clean
 from .config import SASS_SUFFIXES, Config
 from .fingerprint import Asset, Published, fingerprint
 from .lock import locked
 from .parallel import Workers, default_jobs
-from .release import RELEASES, Release, Staging, Written, assemble, put_file, sweep, switch_current
+from .release import RELEASES, TEMP_PREFIX, Release, Staging, Written, assemble, put_file, sweep, switch_current
 from .sources import Plan, plan, scan, template_files
 from .stamp import stamp, versions
 
@@ -54,6 +55,7 @@ class BuildResult:
     assets: int
     bundles: tuple[BundleReport, ...]
     seconds: float
+    pruned: tuple[str, ...] = ()  # ids of the old releases this build removed to keep ``keep``
 
 
 def _stderr(message: str) -> None:
@@ -73,8 +75,8 @@ def build(
     started = time.perf_counter()
     cache = Cache(config.cache_dir if use_cache else None)
     tree = scan(config)
-    templates = template_files(config.templates) if config.templates else []
-    files = [*tree.files.items(), *((str(p), str(p)) for p in templates)]
+    templates = template_files(config.templates)
+    files = [*tree.all_files.items(), *((str(p), str(p)) for p in templates)]
     build_stamp = stamp(config, files) if use_cache else None
     if build_stamp:
         unchanged = _unchanged(config, cache, build_stamp, wait)
@@ -95,14 +97,14 @@ def _unchanged(config: Config, cache: Cache, build_stamp: str, wait: bool) -> Bu
         return None
     try:
         data = json.loads(raw)
-        result = BuildResult(**{**data, "path": Path(data["path"]),
+        result = BuildResult(**{**data, "path": Path(data["path"]), "pruned": (),
                                 "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
     except (ValueError, TypeError, KeyError):
         return None
     if not _on_disk(config, result.release):
         return None
-    switched = _make_current(config, result.release, wait)
-    return replace(result, created=False, switched=switched, compiled=False)
+    switched, pruned = _make_current(config, result.release, wait)
+    return replace(result, created=False, switched=switched, compiled=False, pruned=pruned)
 
 
 def _on_disk(config: Config, release_id: str) -> bool:
@@ -110,9 +112,18 @@ def _on_disk(config: Config, release_id: str) -> bool:
     return (config.output / RELEASES / release_id / MANIFEST_NAME).is_file()
 
 
-def _make_current(config: Config, release_id: str, wait: bool) -> bool:
+def _make_current(config: Config, release_id: str, wait: bool) -> tuple[bool, tuple[str, ...]]:
+    """Point ``current`` at a release already on disk; whether it moved, and what was pruned."""
     with locked(config.output, wait):
-        return switch_current(config.output, release_id)
+        switched = switch_current(config.output, release_id)
+        return switched, _pruned_if(switched, config)
+
+
+def _pruned_if(switched: bool, config: Config) -> tuple[str, ...]:
+    """After ``current`` moved, keep only ``config.keep`` releases (never ``current``); the caller holds the lock."""
+    if not switched:
+        return ()
+    return tuple(p.name for p in clean(config.output, config.keep) if not p.name.startswith(TEMP_PREFIX))
 
 
 def _full_build(
@@ -124,8 +135,10 @@ def _full_build(
     errors: list[AssetbuildError] = []
     unpublished = _unpublished(the_plan)
     assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress)
+    on_demand = {name: functools.partial(_plain_asset, name, path, config.display)
+                 for name, path in the_plan.on_demand.items()}
     try:
-        published = fingerprint(assets, unpublished, warn)
+        published = fingerprint(assets, unpublished, warn, references.root_of(config.url_prefix), on_demand)
     except BuildFailed as failed:
         errors.extend(failed.errors)
         published = {}
@@ -136,8 +149,9 @@ def _full_build(
     known = _release_if_built(published, config, cache)
     if known is not None:  # unchanged output: nothing to compress, nothing to write
         release, copies = known
-        written = Written(config.output / RELEASES / release.id, False, _make_current(config, release.id, wait))
-        return _result(release, written, published, copies, the_plan, read)
+        switched, pruned = _make_current(config, release.id, wait)
+        written = Written(config.output / RELEASES / release.id, False, switched)
+        return _result(release, written, published, copies, the_plan, read, pruned)
     with locked(config.output, wait):
         sweep(config.output)  # what killed builds left behind
         staging = Staging(config.output)
@@ -151,10 +165,11 @@ def _full_build(
         release = assemble(published, copies, config.url_prefix)
         with locked(config.output, wait=True):  # held by others only for a rename or two
             written = staging.commit(release)
+            pruned = _pruned_if(written.switched, config)
     finally:
         staging.discard()
     cache.put("release-of", _content_id(published, config), release.id.encode())
-    return _result(release, written, published, copies, the_plan, read)
+    return _result(release, written, published, copies, the_plan, read, pruned)
 
 
 def _content_id(published: Mapping[str, Published], config: Config) -> str:
@@ -186,16 +201,17 @@ def _release_if_built(
 def _result(
     release: Release, written: Written, published: Mapping[str, Published],
     copies: Mapping[str, Mapping[str, int]], the_plan: Plan, read: Mapping[str, tuple[str, ...]],
+    pruned: tuple[str, ...],
 ) -> BuildResult:
-    bundles = tuple(
-        BundleReport(name, sum(os.path.getsize(the_plan.tree.files[i]) for i in read[name]),
+    bundles = tuple(  # raw: every file the bundle read, partials and excluded files included
+        BundleReport(name, sum(os.path.getsize(the_plan.tree.root / i) for i in read[name]),
                      len(published[name].data), copies[name].get("gzip"), copies[name].get("br"))
         for name in the_plan.bundles
     )
     return BuildResult(
         release=release.id, path=written.path, created=written.created, switched=written.switched,
         compiled=True, files=release.files, bytes=release.bytes, assets=len(published), bundles=bundles,
-        seconds=0.0,
+        seconds=0.0, pruned=pruned,
     )
 
 
@@ -210,13 +226,16 @@ def _compile(
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
     and for each bundle every source file it read."""
     # Any file added, removed or renamed can change what an import or a reference finds.
-    tree_key = key_of("tree", versions(), *the_plan.tree.files, "\0", *sorted(the_plan.published))
+    url_root = references.root_of(config.url_prefix)  # root-absolute references under it are rewritten
+    files = the_plan.tree.all_files
+    reachable = the_plan.published | frozenset(the_plan.on_demand)
+    tree_key = key_of("tree", versions(), url_root, *files, "\0", *sorted(reachable))
     work = functools.partial(
-        compile_cached, root=config.source, files=the_plan.tree.files, published=the_plan.published,
-        unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key,
+        compile_cached, root=config.source, files=files, published=reachable,
+        unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key, url_root=url_root,
     )
     pending = workers.scatter(work, list(the_plan.bundles.items()),
-                              weight=lambda item: sum(os.path.getsize(the_plan.tree.files[i]) for i in item[1]))
+                              weight=lambda item: sum(os.path.getsize(files[i]) for i in item[1]))
     if cache.folder is not None and config.compress:
         # Files without references are final as they are: compress them into the cache behind
         # the bundles, so that no core waits while bundles compile and files are fingerprinted.
@@ -229,14 +248,18 @@ def _compile(
     read: dict[str, tuple[str, ...]] = {}
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
         errors.extend(failures)
-        read[name] = tuple(d for d in compiled.dependencies if d in the_plan.tree.files) if compiled else inputs
+        read[name] = tuple(compiled.dependencies) if compiled else inputs
         data = compiled.data if compiled else b""  # a failed bundle still exists for reference checks
         source_map = compiled.source_map if compiled and config.source_maps else None
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
     for name in the_plan.plain:
-        path = Path(the_plan.tree.files[name])
-        assets[name] = Asset(name, path.read_bytes(), (name,), config.display(path))
+        assets[name] = _plain_asset(name, the_plan.tree.files[name], config.display)
     return dict(sorted(assets.items())), read
+
+
+def _plain_asset(name: str, path: str, display: Callable[[Path], str]) -> Asset:
+    """A file published as it is."""
+    return Asset(name, Path(path).read_bytes(), (name,), display(Path(path)))
 
 
 def _stage_file(
@@ -265,15 +288,8 @@ def _precompress(item: tuple[str, str], encodings: tuple[str, ...], cache: Cache
 
 
 def _unpublished(the_plan: Plan) -> dict[str, str]:
-    """Why each source file that exists is still not a valid reference target."""
-    why = {}
-    inputs = {i for group in the_plan.bundles.values() for i in group}
-    published = the_plan.published
-    for name in the_plan.tree.files:
-        if name in published:
-            continue
-        if name.lower().endswith(SASS_SUFFIXES):
-            why[name] = "a Sass source, which is published only through a bundle"
-        elif name in inputs:
-            why[name] = "a bundle input, which is not published on its own"
-    return why
+    """Why each source file that exists is still not a valid reference target (bundle inputs and
+    excluded files are: a reference publishes them, ``Plan.on_demand``)."""
+    return {name: "a Sass source, which is published only through a bundle"
+            for name in the_plan.tree.all_files
+            if name.lower().endswith(SASS_SUFFIXES) and name not in the_plan.published}

@@ -20,16 +20,16 @@ HELPERS = frozenset({"asset_url", "asset_tag"})
 
 
 def check_templates(
-    folder: Path | None,
+    folders: Iterable[Path],
     assets: Iterable[str],
     display: Callable[[Path], str],
     warn: Callable[[str], None],
 ) -> list[AssetbuildError]:
-    """Every unknown asset name and syntax error under ``folder``; warnings go to ``warn``."""
+    """Every unknown asset name and syntax error under ``folders``; warnings go to ``warn``."""
     known = frozenset(assets)
     env = jinja2.Environment()
     errors: list[AssetbuildError] = []
-    for path in template_files(folder):
+    for path in template_files(folders):
         shown = display(path)
         try:
             source = path.read_text(encoding="utf-8")

@@ -20,7 +20,6 @@ from pathlib import Path
 from ..dev import STATUS_NAME
 from ..errors import AssetbuildError, BuildFailed
 from .config import Config
-from .lock import locked
 
 # watchfiles yields once nothing has changed for STEP_MS, and at the latest after DEBOUNCE_MS
 # of continuous changes (its default, 1.6 s, is too slow for an edit-and-look loop).
@@ -43,7 +42,7 @@ class Watched:
 
 
 def watched(config: Config | None, config_file: Path | None) -> Watched:
-    trees = [] if config is None else [config.source, *([config.templates] if config.templates else [])]
+    trees = [] if config is None else [config.source, *config.templates]
     ignored = () if config is None else (config.output, config.cache_dir)
     files = (config_file,) if config_file is not None else ()
     return Watched(tuple(dict.fromkeys(p for p in trees if p.is_dir())), files, ignored)
@@ -89,12 +88,12 @@ def watch(
 
 def write_status(config: Config, generation: int, errors: list[str], changed: set[str]) -> None:
     """Record the round in ``<output>/watch.json`` for development mode (see ``assetbuild.dev``)."""
-    templates = str(config.templates) + os.sep if config.templates else None
+    templates = tuple(str(t) + os.sep for t in config.templates)
     status = {
         "generation": generation,
         "ok": not errors,
         "errors": errors,
-        "templates_changed": bool(templates and any(p.startswith(templates) for p in changed)),
+        "templates_changed": any(p.startswith(templates) for p in changed),
     }
     try:
         config.output.mkdir(parents=True, exist_ok=True)
@@ -184,13 +183,3 @@ class _Changes:
 def _describe(paths: Iterable[str]) -> str:
     shown = sorted(os.path.relpath(p) for p in paths)
     return ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
-
-
-def prune(config: Config) -> list[Path]:
-    """Keep ``config.keep`` releases: ten edits must not leave ten release folders."""
-    from .clean import clean
-
-    if not config.output.is_dir():
-        return []
-    with locked(config.output, wait=True):
-        return clean(config.output, config.keep)
