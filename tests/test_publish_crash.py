@@ -49,13 +49,18 @@ def test_killed_at_random_moments_then_run_again_it_completes_writing_nothing_tw
     print(f"a whole publish of {len(expected)} keys: {whole:.2f} s")
     rng = random.Random(15)
     partial = 0
-    for _ in range(5):
+    for attempt in range(6):
         bucket = s3.bucket()
         process = subprocess.Popen(
             [sys.executable, "-m", "assetbuild", "publish", "--to", f"s3://{bucket}/static", "--endpoint-url",
              s3.url, "--jobs", "4"], cwd=site, env={**os.environ, **s3.env},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, whole))
+        if attempt % 2:  # a moment after the uploads began, however loaded the machine is
+            while not s3.objects(bucket) and process.poll() is None:
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0, whole / 3))
+        else:  # any moment: starting up, listing, uploading, writing the pointer, or done
+            time.sleep(rng.uniform(0.3, whole))
         process.send_signal(signal.SIGKILL)
         process.wait()
         time.sleep(0.3)  # requests the server had fully received are answered
