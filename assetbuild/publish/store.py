@@ -51,13 +51,18 @@ class Store:
         self.where = endpoint_url or "AWS"
         self.requests: Counter[str] = Counter()
         self._lock = threading.Lock()
-        attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_ATTEMPTS)
-        config = Config(retries={"mode": "standard", "total_max_attempts": attempts},
+        attempts = os.environ.get("AWS_MAX_ATTEMPTS") or str(DEFAULT_ATTEMPTS)
+        if not attempts.isdigit() or int(attempts) < 1:
+            raise ConfigError(f"AWS_MAX_ATTEMPTS={attempts!r}: expected a whole number of at least 1")
+        config = Config(retries={"mode": "standard", "total_max_attempts": int(attempts)},
                         max_pool_connections=max(workers, 10), connect_timeout=10, read_timeout=60)
         core = botocore.session.get_session()
         core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_timestamp)
-        self.client = boto3.session.Session(botocore_session=core).client("s3", endpoint_url=endpoint_url,
-                                                                          config=config)
+        try:
+            self.client = boto3.session.Session(botocore_session=core).client("s3", endpoint_url=endpoint_url,
+                                                                              config=config)
+        except ValueError as err:  # botocore: "Invalid endpoint: ..."
+            raise ConfigError(f"--endpoint-url {endpoint_url!r}: not a URL ({err})") from None
         self.client.meta.events.register("before-send.s3.*", self._count)
 
     def _count(self, event_name: str, **_: Any) -> None:
