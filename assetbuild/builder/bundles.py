@@ -91,11 +91,15 @@ class ReadSource(Filter):
         logical = c.logical(source_path) or source_path
         c.dependencies[logical] = None
         if not source_path.lower().endswith(SASS_SUFFIXES):
+            raw = Path(source_path).read_bytes()
             try:
-                out.write(Path(source_path).read_bytes().decode("utf-8"))
+                out.write(raw.decode("utf-8"))
             except UnicodeDecodeError as err:
                 c.errors.append(SourceError(c.display(Path(source_path)),
                                             f"not valid UTF-8 (byte {err.start}); save the file as UTF-8"))
+                return
+            if bundle_kind(c.name) == "js":
+                c.errors.extend(_script_problems(raw, c.display(Path(source_path)), c.name))
             return
         try:
             css, raw_map = sass.compile(
@@ -209,6 +213,27 @@ def compile_bundle(
     data = out.getvalue().encode("utf-8", "surrogateescape")
     source_map = _bundle_map(name, collector, inputs[0]) if single_sass else None
     return CompiledBundle(name, data, inputs, tuple(collector.dependencies), source_map)
+
+
+def _script_problems(data: bytes, shown: str, bundle: str) -> list[SourceError]:
+    """A classic-script bundle input must parse, and must not be an ES module: concatenated
+    modules keep their ``import`` lines, which a classic script cannot run."""
+    from .js_modules import STATIC, scan  # tree-sitter: only for script bundles
+
+    found = scan(data)
+    problems = []
+    if found.syntax_error:
+        line, col, message = found.syntax_error
+        problems.append(SourceError(shown, message, line, col))
+    if found.module_at:
+        problems.append(SourceError(shown, f"an ES module (import/export) cannot go into the classic-script bundle "
+                                    f"{bundle!r}; publish modules as files and load them with type=\"module\"",
+                                    *found.module_at))
+    for ref in found.specifiers:
+        if ref.kind != STATIC and references.is_local(ref.text):
+            problems.append(SourceError(shown, f"{ref.text!r} is relative to this file, which the bundle {bundle!r} "
+                                        "moves; publish this script as a file instead", ref.line, ref.col))
+    return problems
 
 
 def _bundle_map(name: str, collector: _Collector, entry: str) -> dict[str, Any]:

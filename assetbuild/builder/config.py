@@ -15,6 +15,7 @@ COMPRESSORS = ("gzip", "br")
 CSS_INPUTS = (".css", ".scss", ".sass")
 JS_INPUTS = (".js", ".mjs")
 SASS_SUFFIXES = (".scss", ".sass")
+MODULE_MODES = ("rewrite", "importmap")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Config:
     keep: int = 5
     exclude: tuple[str, ...] = ("**/*.md",)
     bundles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    modules: str = "rewrite"
+    importmap: Mapping[str, str] = field(default_factory=dict)
     source_maps: bool = True
     follow_symlinks_outside: bool = False
     origin: str = "defaults"
@@ -53,6 +56,8 @@ DEFAULTS: dict[str, Any] = {
     "keep": 5,
     "exclude": ["**/*.md"],
     "bundles": {},
+    "modules": "rewrite",
+    "importmap": {},
     "source_maps": True,
     "follow_symlinks_outside": False,
 }
@@ -173,6 +178,9 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
         if not values[key]:
             bad(f"{key!r} must not be empty")
     bundles = _check_bundles(values["bundles"], bad)
+    if values["modules"] not in MODULE_MODES:
+        bad(f"'modules' takes {' or '.join(map(repr, MODULE_MODES))}, not {values['modules']!r}")
+    _check_importmap(values["importmap"], bad)
     if errors:
         raise BuildFailed(errors)
 
@@ -188,6 +196,8 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
         keep=values["keep"],
         exclude=tuple(values["exclude"]),
         bundles=bundles,
+        modules=values["modules"],
+        importmap=dict(sorted(values["importmap"].items())),
         source_maps=values["source_maps"],
         follow_symlinks_outside=values["follow_symlinks_outside"],
         origin=origin,
@@ -230,6 +240,20 @@ def _check_bundles(raw: Mapping[str, Any], bad: Any) -> dict[str, tuple[str, ...
                 bad(f"{where}: input {item!r} must be relative to the source folder")
         bundles[name] = tuple(inputs)
     return bundles
+
+
+def _check_importmap(raw: Mapping[str, Any], bad: Any) -> None:
+    """Bare specifier -> logical name; a ``/``-ended specifier maps a prefix onto a folder."""
+    for specifier, target in raw.items():
+        where = f"importmap {specifier!r}"
+        if not isinstance(target, str) or not target:
+            bad(f"{where}: must map to a logical name (a path inside the source folder)")
+        elif specifier.startswith(("./", "../", "/")) or ":" in specifier:
+            bad(f"{where}: only bare specifiers go here; relative ones are resolved by the build")
+        elif target.startswith("/") or ".." in target.split("/") or "://" in target:
+            bad(f"{where}: {target!r} must be a path relative to the source folder")
+        elif specifier.endswith("/") != target.endswith("/"):
+            bad(f"{where}: a prefix (ending in '/') maps onto a folder (ending in '/'), and only then")
 
 
 def _kind(t: type) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import AssetbuildError, BuildFailed
 from ..manifest import MANIFEST_NAME
-from . import references
+from . import js_modules, references
 from .bundle_cache import compile_cached
 from .cache import Cache, key_of
 from .clean import clean
@@ -137,8 +137,10 @@ def _full_build(
     assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress)
     on_demand = {name: functools.partial(_plain_asset, name, path, config.display)
                  for name, path in the_plan.on_demand.items()}
+    scans = _scan_scripts(assets, workers, cache, _stage(progress, "parsing scripts", len(assets)))
     try:
-        published = fingerprint(assets, unpublished, warn, references.root_of(config.url_prefix), on_demand)
+        published = fingerprint(assets, unpublished, warn, references.root_of(config.url_prefix), on_demand,
+                                scans=scans, importmap=config.importmap, modules=config.modules)
     except BuildFailed as failed:
         errors.extend(failed.errors)
         published = {}
@@ -162,7 +164,7 @@ def _full_build(
         sizes = workers.map(work, [(p.file, p.data) for p in items],
                             _stage(progress, "compressing and writing", len(items)), weight=lambda item: len(item[1]))
         copies = {p.name: kept for p, kept in zip(items, sizes, strict=True)}
-        release = assemble(published, copies, config.url_prefix)
+        release = assemble(published, copies, config.url_prefix, _importmap(config))
         with locked(config.output, wait=True):  # held by others only for a rename or two
             written = staging.commit(release)
             pruned = _pruned_if(written.switched, config)
@@ -176,8 +178,29 @@ def _content_id(published: Mapping[str, Published], config: Config) -> str:
     """Everything a release's bytes follow from, short of compressing: the files and the settings."""
     from .compress import settings
 
-    table = [(name, p.file, p.sources, p.references) for name, p in sorted(published.items())]
-    return key_of("release-of", json.dumps(table), config.url_prefix, settings(config.compress))
+    table = [(name, p.file, p.sources, p.references, p.imports, p.dynamic_imports, p.module)
+             for name, p in sorted(published.items())]
+    return key_of("release-of", json.dumps(table), config.url_prefix, settings(config.compress),
+                  json.dumps(_importmap(config)))
+
+
+def _importmap(config: Config) -> dict[str, object]:
+    """What the manifest says about import maps: the bare specifiers, and the mode when not the default."""
+    extra: dict[str, object] = {"importmap": dict(config.importmap)} if config.importmap else {}
+    if config.modules != "rewrite":
+        extra["modules"] = config.modules
+    return extra
+
+
+def _scan_scripts(
+    assets: Mapping[str, Asset], workers: Workers, cache: Cache, done: Callable[[int], None] | None
+) -> dict[str, js_modules.Scan]:
+    """Parse every script once, on every core (tree-sitter runs in C, but a large script still takes
+    a while), or take its parse from the cache."""
+    scripts = [name for name in assets if references.kind_of(name) == "js"]
+    work = functools.partial(js_modules.cached_scan, cache=cache)
+    scans = workers.map(work, [assets[name].data for name in scripts], done, weight=len)
+    return dict(zip(scripts, scans, strict=True))
 
 
 def _release_if_built(
@@ -194,7 +217,7 @@ def _release_if_built(
                   for name in published}
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    release = assemble(published, copies, config.url_prefix)
+    release = assemble(published, copies, config.url_prefix, _importmap(config))
     return (release, copies) if release.id == folder.name else None
 
 

@@ -67,10 +67,12 @@ def assemble(
     published: Mapping[str, Published],
     copies: Mapping[str, Mapping[str, int]],
     url_prefix: str,
+    modules: Mapping[str, object] | None = None,
 ) -> Release:
     """The manifest of a release; its id is the hash of the asset table.
 
-    ``copies`` gives, per logical name, the size of each compressed copy that was kept.
+    ``copies`` gives, per logical name, the size of each compressed copy that was kept;
+    ``modules`` the top-level ``importmap`` (and ``modules`` mode) keys.
     """
     assets = {}
     files = sizes = 0
@@ -85,11 +87,15 @@ def assemble(
             "sources": list(item.sources),
             "references": list(item.references),
         }
+        if item.module:
+            assets[name].update(imports=list(item.imports), dynamic_imports=list(item.dynamic_imports))
         files += 1 + len(kept)
         sizes += len(item.data) + sum(kept.values())
-    table = json.dumps(assets, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    extra = dict(modules or {})
+    table = json.dumps([assets, extra] if extra else assets, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     release_id = hashlib.sha256(table.encode()).hexdigest()[:16]
-    document = {"version": MANIFEST_VERSION, "release": release_id, "url_prefix": url_prefix, "assets": assets}
+    document = {"version": MANIFEST_VERSION, "release": release_id, "url_prefix": url_prefix, "assets": assets,
+                **extra}
     manifest = (json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
     return Release(release_id, manifest, files + 1, sizes + len(manifest))
 

@@ -18,7 +18,8 @@ from .cache import key_of
 from .config import Config
 
 RACY_SECONDS = 2
-TOOLS = ("assetbuild", "webassets", "libsass", "rcssmin", "rjsmin", "brotli", "jinja2", "wcmatch")
+TOOLS = ("assetbuild", "webassets", "libsass", "rcssmin", "rjsmin", "brotli", "jinja2", "wcmatch",
+         "tree-sitter", "tree-sitter-javascript")
 
 
 def versions() -> str:
