@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import AssetbuildError, BuildFailed
 from ..manifest import MANIFEST_NAME
 from . import js_modules, references
-from .bundle_cache import compile_cached
+from .bundle_cache import ABSENT, compile_cached, external_signature
 from .cache import Cache, key_of
 from .clean import clean
 from .config import SASS_SUFFIXES, Config
@@ -26,6 +26,8 @@ from .fingerprint import Asset, Published, fingerprint
 from .lock import locked
 from .parallel import Workers, default_jobs
 from .release import RELEASES, TEMP_PREFIX, Release, Staging, Written, assemble, put_file, sweep, switch_current
+from .sass_compile import sass_options
+from .sass_warnings import format_warning
 from .sources import Plan, plan, scan, template_files
 from .stamp import stamp, versions
 
@@ -84,9 +86,13 @@ def build(
             return replace(unchanged, seconds=time.perf_counter() - started)
 
     with Workers(jobs or default_jobs()) as workers:
-        result = _full_build(config, plan(config, tree), cache, workers, wait, warn, progress)
+        result, outside = _full_build(config, plan(config, tree), cache, workers, wait, warn, progress)
     if build_stamp:
-        cache.put("noop", build_stamp, json.dumps(asdict(result), default=str).encode())
+        # Files read from outside `source` (Sass load paths) are not in the stamp: their own
+        # signatures are kept with it and checked before the result is trusted.
+        external = {dep: external_signature(dep) for dep in outside}
+        if None not in external.values():
+            cache.put("noop", build_stamp, json.dumps({**asdict(result), "external": external}, default=str).encode())
     return replace(result, seconds=time.perf_counter() - started)
 
 
@@ -97,11 +103,12 @@ def _unchanged(config: Config, cache: Cache, build_stamp: str, wait: bool) -> Bu
         return None
     try:
         data = json.loads(raw)
+        external = data.pop("external", {})
         result = BuildResult(**{**data, "path": Path(data["path"]), "pruned": (),
                                 "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
     except (ValueError, TypeError, KeyError):
         return None
-    if not _on_disk(config, result.release):
+    if not _on_disk(config, result.release) or any(external_signature(d) != s for d, s in external.items()):
         return None
     switched, pruned = _make_current(config, result.release, wait)
     return replace(result, created=False, switched=switched, compiled=False, pruned=pruned)
@@ -129,12 +136,16 @@ def _pruned_if(switched: bool, config: Config) -> tuple[str, ...]:
 def _full_build(
     config: Config, the_plan: Plan, cache: Cache, workers: Workers, wait: bool,
     warn: Callable[[str], None], progress: Progress | None,
-) -> BuildResult:
+) -> tuple[BuildResult, tuple[str, ...]]:
+    """The build itself, and the files it read from outside ``source``."""
     from .templates_check import check_templates  # jinja2: only when templates are really checked
 
     errors: list[AssetbuildError] = []
     unpublished = _unpublished(the_plan)
-    assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress)
+    assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress, warn)
+    # What the stamp of the tree does not cover: files of the Sass load paths, and places
+    # there where none may appear.
+    outside = tuple(sorted({d for deps in read.values() for d in deps if d not in the_plan.tree.all_files}))
     on_demand = {name: functools.partial(_plain_asset, name, path, config.display)
                  for name, path in the_plan.on_demand.items()}
     scans = _scan_scripts(assets, workers, cache, _stage(progress, "parsing scripts", len(assets)))
@@ -153,7 +164,7 @@ def _full_build(
         release, copies = known
         switched, pruned = _make_current(config, release.id, wait)
         written = Written(config.output / RELEASES / release.id, False, switched)
-        return _result(release, written, published, copies, the_plan, read, pruned)
+        return _result(release, written, published, copies, the_plan, read, pruned), outside
     with locked(config.output, wait):
         sweep(config.output)  # what killed builds left behind
         staging = Staging(config.output)
@@ -171,7 +182,7 @@ def _full_build(
     finally:
         staging.discard()
     cache.put("release-of", _content_id(published, config), release.id.encode())
-    return _result(release, written, published, copies, the_plan, read, pruned)
+    return _result(release, written, published, copies, the_plan, read, pruned), outside
 
 
 def _content_id(published: Mapping[str, Published], config: Config) -> str:
@@ -226,8 +237,9 @@ def _result(
     copies: Mapping[str, Mapping[str, int]], the_plan: Plan, read: Mapping[str, tuple[str, ...]],
     pruned: tuple[str, ...],
 ) -> BuildResult:
-    bundles = tuple(  # raw: every file the bundle read, partials and excluded files included
-        BundleReport(name, sum(os.path.getsize(the_plan.tree.root / i) for i in read[name]),
+    bundles = tuple(  # raw: every file the bundle read, partials, excluded and load-path files included
+        BundleReport(name, sum(os.path.getsize(the_plan.tree.root / i) for i in read[name]
+                               if not i.startswith(ABSENT)),
                      len(published[name].data), copies[name].get("gzip"), copies[name].get("br"))
         for name in the_plan.bundles
     )
@@ -244,18 +256,20 @@ def _stage(progress: Progress | None, name: str, total: int) -> Callable[[int], 
 
 def _compile(
     config: Config, the_plan: Plan, unpublished: Mapping[str, str], cache: Cache, workers: Workers,
-    errors: list[AssetbuildError], progress: Progress | None = None,
+    errors: list[AssetbuildError], progress: Progress | None = None, warn: Callable[[str], None] = _stderr,
 ) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
-    and for each bundle every source file it read."""
+    and for each bundle every file it read (logical names, or absolute paths for a Sass load path's)."""
     # Any file added, removed or renamed can change what an import or a reference finds.
     url_root = references.root_of(config.url_prefix)  # root-absolute references under it are rewritten
     files = the_plan.tree.all_files
     reachable = the_plan.published | frozenset(the_plan.on_demand)
-    tree_key = key_of("tree", versions(), url_root, *files, "\0", *sorted(reachable))
+    sass = sass_options(config)  # the compiler and its settings are part of every bundle's key
+    tree_key = key_of("tree", versions(), url_root, repr(sass), *files, "\0", *sorted(reachable))
     work = functools.partial(
         compile_cached, root=config.source, files=files, published=reachable,
         unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key, url_root=url_root,
+        sass=sass,
     )
     pending = workers.scatter(work, list(the_plan.bundles.items()),
                               weight=lambda item: sum(os.path.getsize(files[i]) for i in item[1]))
@@ -271,6 +285,8 @@ def _compile(
     read: dict[str, tuple[str, ...]] = {}
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
         errors.extend(failures)
+        for warning in compiled.warnings if compiled else ():
+            warn(format_warning(warning, config.display))
         read[name] = tuple(compiled.dependencies) if compiled else inputs
         data = compiled.data if compiled else b""  # a failed bundle still exists for reference checks
         source_map = compiled.source_map if compiled and config.source_maps else None

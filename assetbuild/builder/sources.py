@@ -88,11 +88,14 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
     own = {os.path.realpath(config.output), os.path.realpath(config.cache_dir)}
     files: dict[str, str] = {}
     left_out: dict[str, str] = {}
+    # Sass load paths inside this folder, by logical name
+    supplied = {prefix + p.relative_to(root).as_posix() for p in config.load_paths
+                if p.is_relative_to(root) and p != root}
 
     def inside(real: str, folder: str) -> bool:
         return real == folder or real.startswith(folder + os.sep)
 
-    def walk(folder: str, prefix: str, real_folder: str) -> None:
+    def walk(folder: str, prefix: str, real_folder: str, held: bool = False) -> None:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as err:
@@ -112,9 +115,11 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
                     continue
             if entry.is_dir():
                 if not inside(real_folder, real) and real not in own:  # a link to a holding folder would loop
-                    walk(entry.path, logical + "/", real)
+                    # A Sass load path's files are held back like excluded ones: compiled in, or
+                    # published only when a published file reaches them.
+                    walk(entry.path, logical + "/", real, held or logical in supplied)
             elif entry.is_file():
-                (left_out if excluded and excluded(logical) else files)[logical] = entry.path
+                (left_out if held or (excluded and excluded(logical)) else files)[logical] = entry.path
 
     walk(str(root), prefix, real_root)
     return files, left_out
