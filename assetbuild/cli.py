@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,8 +45,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code else 0
+    previous = _stop_cleanly_on_sigterm()
     try:
         return {"build": _build, "verify": _verify, "clean": _clean}[args.command](args)
+    except Terminated:
+        return 128 + signal.SIGTERM
+    except BrokenPipeError:
+        # Whoever read our output went away: the work itself is done (a build's release is
+        # current already), so this is not a failure; say it where it can still be read.
+        _silence_stdout()
+        print("assetbuild: warning: the output was closed before the report was printed", file=sys.stderr)
+        return 0
     except AssetbuildError as err:
         errors = err.errors if isinstance(err, BuildFailed) else [err]
         for error in errors:
@@ -54,13 +64,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"assetbuild: {len(errors)} errors", file=sys.stderr)
         return err.exit_code
     except OSError as err:
-        if err.filename is None:
-            raise  # not a path the user can fix: keep the traceback
-        # A folder that cannot be made, read or written (say `--output /proc/x`): one line, not a traceback.
-        print(f"{err.filename}: error: {err.strerror}", file=sys.stderr)
+        # The machine, not the sources: a folder that cannot be made, read or written (say
+        # `--output /proc/x`), a full disk. One line, not a traceback.
+        where = f"{err.filename}: " if err.filename is not None else "assetbuild: "
+        print(f"{where}error: {err.strerror or err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM (a supervisor, ``kill``): unwinds like Ctrl-C, so the workers are stopped and the
+    staging folder removed before the process ends."""
+
+
+def _stop_cleanly_on_sigterm():  # -> the previous handler, or None where it cannot be set
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (main() called from a library's thread)
+        return None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _config(args: argparse.Namespace):  # -> Config; the build side is imported only here
@@ -73,14 +111,11 @@ def _config(args: argparse.Namespace):  # -> Config; the build side is imported 
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .builder.archive import write_archive
     from .builder.pipeline import build
     from .builder.report import as_dict, as_table
 
     result = build(_config(args), jobs=args.jobs, wait=args.wait, use_cache=not args.no_cache,
-                   progress=_progress_printer())
-    if args.archive:
-        write_archive(result.path, Path(args.archive))
+                   progress=_progress_printer(), archive=Path(args.archive).absolute() if args.archive else None)
     if args.json:
         print(json.dumps(as_dict(result), indent=2))
     else:

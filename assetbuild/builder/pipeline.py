@@ -15,17 +15,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from ..errors import AssetbuildError, BuildFailed
+from ..errors import AssetbuildError, BuildFailed, SourceError
 from ..manifest import MANIFEST_NAME
 from . import references
 from .bundle_cache import compile_cached
 from .cache import Cache, key_of
 from .config import SASS_SUFFIXES, Config
+from .current import RELEASES, Ticket
 from .fingerprint import Asset, Published, fingerprint
+from .finish import Written, finish, writing
 from .lock import locked
 from .parallel import Workers, default_jobs
-from .release import RELEASES, Release, Staging, Written, assemble, put_file, sweep, switch_current
-from .sources import Plan, plan, scan, template_files
+from .release import Release, Staging, assemble, put_file, sweep
+from .sources import Plan, plan, read_source, scan, template_files
 from .stamp import stamp, versions
 
 Progress = Callable[[str, int, int], None]
@@ -68,62 +70,77 @@ def build(
     use_cache: bool = True,
     warn: Callable[[str], None] = _stderr,
     progress: Progress | None = None,
+    archive: Path | None = None,
 ) -> BuildResult:
-    """Build ``config`` into a release under ``config.output``; raise ``BuildFailed`` with every error."""
+    """Build ``config`` into a release under ``config.output``; raise ``BuildFailed`` with every error.
+
+    ``archive``: also write the release as a .tar.gz there, before ``current`` is switched.
+    """
     started = time.perf_counter()
+    ticket = Ticket.take(config.output)
     cache = Cache(config.cache_dir if use_cache else None)
     tree = scan(config)
     templates = template_files(config.templates) if config.templates else []
     files = [*tree.files.items(), *((str(p), str(p)) for p in templates)]
     build_stamp = stamp(config, files) if use_cache else None
     if build_stamp:
-        unchanged = _unchanged(config, cache, build_stamp, wait)
+        unchanged = _unchanged(config, cache, build_stamp, ticket, wait, archive, warn)
         if unchanged:
             return replace(unchanged, seconds=time.perf_counter() - started)
 
     with Workers(jobs or default_jobs()) as workers:
-        result = _full_build(config, plan(config, tree), cache, workers, wait, warn, progress)
+        result, outside = _full_build(config, plan(config, tree), cache, workers, ticket, wait, warn, progress,
+                                      archive)
     if build_stamp:
-        cache.put("noop", build_stamp, json.dumps(asdict(result), default=str).encode())
+        # Files read from outside the scanned tree (an excluded Sass partial) count too.
+        extra = [(path, path) for path in outside]
+        extra_stamp = stamp(config, extra) if extra else ""
+        if extra_stamp is not None:
+            entry = {"result": asdict(result), "outside": outside, "outside_stamp": extra_stamp}
+            cache.put("noop", build_stamp, json.dumps(entry, default=str).encode())
     return replace(result, seconds=time.perf_counter() - started)
 
 
-def _unchanged(config: Config, cache: Cache, build_stamp: str, wait: bool) -> BuildResult | None:
-    """The result of the last build of this very tree, if its release is still there."""
+def _unchanged(
+    config: Config, cache: Cache, build_stamp: str, ticket: Ticket, wait: bool, archive: Path | None,
+    warn: Callable[[str], None],
+) -> BuildResult | None:
+    """The result of the last build of this very tree, if its release is still there, complete."""
     raw = cache.get("noop", build_stamp)
     if raw is None:
         return None
     try:
-        data = json.loads(raw)
+        entry = json.loads(raw)
+        data = entry["result"]
+        if entry["outside_stamp"] and stamp(config, [(p, p) for p in entry["outside"]]) != entry["outside_stamp"]:
+            return None
         result = BuildResult(**{**data, "path": Path(data["path"]),
                                 "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
     except (ValueError, TypeError, KeyError):
         return None
-    if not _on_disk(config, result.release):
+    written = finish(config.output, result.release, None, ticket, wait, archive)
+    if written is None:
         return None
-    switched = _make_current(config, result.release, wait)
-    return replace(result, created=False, switched=switched, compiled=False)
+    _tell_superseded(written, result.release, warn)
+    return replace(result, created=False, switched=written.switched, compiled=False)
 
 
-def _on_disk(config: Config, release_id: str) -> bool:
-    """A release folder appears whole, by one rename, manifest included: its manifest says it is there."""
-    return (config.output / RELEASES / release_id / MANIFEST_NAME).is_file()
-
-
-def _make_current(config: Config, release_id: str, wait: bool) -> bool:
-    with locked(config.output, wait):
-        return switch_current(config.output, release_id)
+def _tell_superseded(written: Written, release_id: str, warn: Callable[[str], None]) -> None:
+    if written.superseded:
+        warn(f"warning: release {release_id} is built but not made current: a build that started "
+             "later has switched current already")
 
 
 def _full_build(
-    config: Config, the_plan: Plan, cache: Cache, workers: Workers, wait: bool,
-    warn: Callable[[str], None], progress: Progress | None,
-) -> BuildResult:
+    config: Config, the_plan: Plan, cache: Cache, workers: Workers, ticket: Ticket, wait: bool,
+    warn: Callable[[str], None], progress: Progress | None, archive: Path | None,
+) -> tuple[BuildResult, list[str]]:
+    """The build in full; also the files it read from outside the scanned tree."""
     from .templates_check import check_templates  # jinja2: only when templates are really checked
 
     errors: list[AssetbuildError] = []
     unpublished = _unpublished(the_plan)
-    assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress)
+    assets, read, outside = _compile(config, the_plan, unpublished, cache, workers, errors, progress)
     try:
         published = fingerprint(assets, unpublished, warn)
     except BuildFailed as failed:
@@ -136,25 +153,31 @@ def _full_build(
     known = _release_if_built(published, config, cache)
     if known is not None:  # unchanged output: nothing to compress, nothing to write
         release, copies = known
-        written = Written(config.output / RELEASES / release.id, False, _make_current(config, release.id, wait))
-        return _result(release, written, published, copies, the_plan, read)
-    with locked(config.output, wait):
+        written = finish(config.output, release, None, ticket, wait, archive)
+        if written is not None:
+            _tell_superseded(written, release.id, warn)
+            return _result(release, written, published, copies, the_plan, read), outside
+    with locked(config.output, wait), writing(config.output):
         sweep(config.output)  # what killed builds left behind
         staging = Staging(config.output)
     try:
-        # Each worker compresses its files and writes them, with their copies, into the staging folder.
-        work = functools.partial(_stage_file, staging=staging.path, previous=staging.previous,
-                                 encodings=config.compress, cache=cache)
-        sizes = workers.map(work, [(p.file, p.data) for p in items],
-                            _stage(progress, "compressing and writing", len(items)), weight=lambda item: len(item[1]))
+        with writing(config.output):
+            # Each worker compresses its files and writes them, with their copies, into the staging folder.
+            work = functools.partial(_stage_file, staging=staging.path, previous=staging.previous,
+                                     encodings=config.compress, cache=cache)
+            sizes = workers.map(work, [(p.file, p.data) for p in items],
+                                _stage(progress, "compressing and writing", len(items)),
+                                weight=lambda item: len(item[1]))
         copies = {p.name: kept for p, kept in zip(items, sizes, strict=True)}
         release = assemble(published, copies, config.url_prefix)
-        with locked(config.output, wait=True):  # held by others only for a rename or two
-            written = staging.commit(release)
+        written = finish(config.output, release, staging, ticket, wait=True, archive=archive)
+        assert written is not None
     finally:
+        workers.stop()  # no worker may still write into the folder removed next
         staging.discard()
+    _tell_superseded(written, release.id, warn)
     cache.put("release-of", _content_id(published, config), release.id.encode())
-    return _result(release, written, published, copies, the_plan, read)
+    return _result(release, written, published, copies, the_plan, read), outside
 
 
 def _content_id(published: Mapping[str, Published], config: Config) -> str:
@@ -168,16 +191,17 @@ def _content_id(published: Mapping[str, Published], config: Config) -> str:
 def _release_if_built(
     published: Mapping[str, Published], config: Config, cache: Cache
 ) -> tuple[Release, dict[str, dict[str, int]]] | None:
-    """The release these very files made before, if the cache remembers it and it is still on disk."""
+    """The release these very files made before, if the cache remembers it and it is still on disk
+    (``finish`` checks again, under the lock, that it is complete)."""
     known = cache.get("release-of", _content_id(published, config))
-    if known is None or not _on_disk(config, known.decode()):
+    if known is None:
         return None
     folder = config.output / RELEASES / known.decode()
     try:
         assets = json.loads((folder / MANIFEST_NAME).read_bytes())["assets"]
         copies = {name: {enc: (folder / file).stat().st_size for enc, file in assets[name]["encodings"].items()}
                   for name in published}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     release = assemble(published, copies, config.url_prefix)
     return (release, copies) if release.id == folder.name else None
@@ -206,9 +230,9 @@ def _stage(progress: Progress | None, name: str, total: int) -> Callable[[int], 
 def _compile(
     config: Config, the_plan: Plan, unpublished: Mapping[str, str], cache: Cache, workers: Workers,
     errors: list[AssetbuildError], progress: Progress | None = None,
-) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
+) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]], list[str]]:
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
-    and for each bundle every source file it read."""
+    for each bundle every source file it read, and the files read from outside the scanned tree."""
     # Any file added, removed or renamed can change what an import or a reference finds.
     tree_key = key_of("tree", versions(), *the_plan.tree.files, "\0", *sorted(the_plan.published))
     work = functools.partial(
@@ -227,16 +251,22 @@ def _compile(
     results = workers.gather(pending, _stage(progress, "compiling bundles", len(the_plan.bundles)))
     assets: dict[str, Asset] = {}
     read: dict[str, tuple[str, ...]] = {}
+    outside: set[str] = set()
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
         errors.extend(failures)
+        if compiled:
+            outside.update(str(config.source / d) for d in compiled.dependencies if d not in the_plan.tree.files)
         read[name] = tuple(d for d in compiled.dependencies if d in the_plan.tree.files) if compiled else inputs
         data = compiled.data if compiled else b""  # a failed bundle still exists for reference checks
         source_map = compiled.source_map if compiled and config.source_maps else None
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
     for name in the_plan.plain:
         path = Path(the_plan.tree.files[name])
-        assets[name] = Asset(name, path.read_bytes(), (name,), config.display(path))
-    return dict(sorted(assets.items())), read
+        try:
+            assets[name] = Asset(name, read_source(config, path), (name,), config.display(path))
+        except SourceError as err:
+            errors.append(err)
+    return dict(sorted(assets.items())), read, sorted(outside)
 
 
 def _stage_file(

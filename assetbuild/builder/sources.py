@@ -11,6 +11,7 @@ from wcmatch import glob
 
 from ..errors import AssetbuildError, BuildFailed, ConfigError, SourceError
 from .config import SASS_SUFFIXES, Config, bundle_kind
+from .folders import walk
 
 GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
 GLOB_CHARS = frozenset("*?[{")
@@ -39,7 +40,10 @@ class Plan:
 
 
 def scan(config: Config) -> SourceTree:
-    """Walk ``config.source`` in sorted order; refuse links that lead outside it unless allowed."""
+    """Walk ``config.source`` in sorted order; refuse links that lead outside it unless allowed,
+    and file names that are not UTF-8 (they cannot be written into a manifest or a URL).
+
+    The walk keeps its own stack, so a tree of any depth is read."""
     root = config.source
     if not root.is_dir():
         raise BuildFailed([ConfigError(f"'source' folder {config.display(root)} does not exist", config.origin)])
@@ -49,22 +53,26 @@ def scan(config: Config) -> SourceTree:
     own = {os.path.realpath(config.output), os.path.realpath(config.cache_dir)}
     files: dict[str, str] = {}
     errors: list[AssetbuildError] = []
-
-    def inside(real: str, folder: str) -> bool:
-        return real == folder or real.startswith(folder + os.sep)
-
-    def walk(folder: str, prefix: str, real_folder: str) -> None:
+    stack = [(str(root), "", real_root)]
+    while stack:
+        folder, prefix, real_folder = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError as err:
             errors.append(SourceError(config.display(Path(folder)), f"cannot read folder: {err.strerror}"))
-            return
+            continue
+        below = []
         for entry in entries:
+            if not _is_utf8(entry.name):
+                errors.append(SourceError(_shown(config, entry.path),
+                                          "the file name is not valid UTF-8; rename it"))
+                continue
             logical = prefix + entry.name
             real = os.path.join(real_folder, entry.name)
             if entry.is_symlink():
                 real = os.path.realpath(entry.path)
-                if not config.follow_symlinks_outside and not inside(real, real_root):
+                if not config.follow_symlinks_outside and not _inside(real, real_root):
                     errors.append(SourceError(
                         config.display(Path(entry.path)),
                         f"symbolic link leads outside the source folder (to {real}); "
@@ -72,15 +80,46 @@ def scan(config: Config) -> SourceTree:
                     ))
                     continue
             if entry.is_dir():
-                if not inside(real_folder, real) and real not in own:  # a link to a holding folder would loop
-                    walk(entry.path, logical + "/", real)
+                if not _inside(real_folder, real) and real not in own:  # a link to a holding folder would loop
+                    below.append((entry.path, logical + "/", real))
             elif entry.is_file() and not (excluded and excluded(logical)):
                 files[logical] = entry.path
-
-    walk(str(root), "", real_root)
+        stack.extend(reversed(below))
     if errors:
         raise BuildFailed(errors)
     return SourceTree(root=root, files=dict(sorted(files.items())))
+
+
+def _inside(real: str, folder: str) -> bool:
+    return real == folder or real.startswith(folder + os.sep)
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes come back from the OS as lone surrogates
+        return False
+    return True
+
+
+def _shown(config: Config, path: str) -> str:
+    """A path with bytes that are not UTF-8 shown as ``\\xNN``, printable on one line anywhere."""
+    return os.fsencode(config.display(Path(path))).decode("utf-8", "backslashreplace")
+
+
+def read_source(config: Config, path: Path) -> bytes:
+    """The bytes of a source file, checked on the descriptor actually opened: a file swapped for
+    a link that leads outside ``source`` after the scan (a race) is refused as the scan would."""
+    with open(path, "rb") as f:
+        if not config.follow_symlinks_outside:
+            try:
+                real = os.readlink(f"/proc/self/fd/{f.fileno()}")
+            except OSError:
+                real = os.path.realpath(path)  # no /proc: the best check left
+            if not _inside(real, os.path.realpath(config.source)):
+                raise SourceError(config.display(path), f"symbolic link leads outside the source folder (to {real}); "
+                                  "set follow_symlinks_outside = true to allow it")
+        return f.read()
 
 
 def plan(config: Config, tree: SourceTree) -> Plan:
@@ -133,7 +172,13 @@ def _is_partial(name: str) -> bool:
 
 
 def template_files(folder: Path | None) -> list[Path]:
-    """The Jinja2 templates under ``folder`` that the build checks, in sorted order."""
+    """Every file under the templates folder, in sorted order: the build checks the pages among
+    them (``is_page``) and whatever they include, so a change to any of them counts."""
     if folder is None or not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith(TEMPLATE_SUFFIXES))
+    return sorted(Path(entry.path) for _, _, others in walk(str(folder)) for entry in others if entry.is_file())
+
+
+def is_page(path: Path) -> bool:
+    """A template checked on its own, by its suffix; others are checked when a page includes them."""
+    return path.name.lower().endswith(TEMPLATE_SUFFIXES)
