@@ -102,11 +102,11 @@ def _silence_stdout() -> None:
 
 
 def _config(args: argparse.Namespace):  # -> Config; the build side is imported only here
-    from .builder.config import load_config
+    from .builder.config import absolute, load_config
 
     config = load_config(args.config)
     if getattr(args, "output", None):
-        config = dataclasses.replace(config, output=Path(args.output).absolute())
+        config = dataclasses.replace(config, output=absolute(args.output))
     return config
 
 

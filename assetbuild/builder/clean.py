@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
+from .folders import remove_tree
 from .release import RELEASES, current_release, sweep
 
 
@@ -26,6 +26,6 @@ def clean(output: Path, keep: int) -> list[Path]:
     kept = {p for p in found[:keep]} | ({current} if current else set())
     for release in found:
         if release not in kept and release.resolve() != current:
-            shutil.rmtree(release)
+            remove_tree(release)
             removed.append(release)
     return removed

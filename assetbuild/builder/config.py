@@ -70,7 +70,7 @@ def load_config(config_file: str | os.PathLike[str] | None = None, cwd: Path | N
         if not candidate.is_file():
             return from_mapping({}, cwd, "defaults")
         config_file = candidate
-    path = Path(config_file).absolute()
+    path = absolute(config_file)
     shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
     try:
         with open(path, "rb") as f:
@@ -126,12 +126,13 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
         raise BuildFailed(errors)
 
     prefix = values["url_prefix"] if values["url_prefix"].endswith("/") else values["url_prefix"] + "/"
+    root = absolute(root)
     return Config(
         root=root,
-        source=(root / values["source"]).absolute(),
-        templates=(root / values["templates"]).absolute() if values["templates"] else None,
-        output=(root / values["output"]).absolute(),
-        cache_dir=(root / values["cache_dir"]).absolute(),
+        source=absolute(root / values["source"]),
+        templates=absolute(root / values["templates"]) if values["templates"] else None,
+        output=absolute(root / values["output"]),
+        cache_dir=absolute(root / values["cache_dir"]),
         url_prefix=prefix,
         compress=tuple(dict.fromkeys(values["compress"])),
         keep=values["keep"],
@@ -141,6 +142,12 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
         follow_symlinks_outside=values["follow_symlinks_outside"],
         origin=origin,
     )
+
+
+def absolute(path: str | os.PathLike[str]) -> Path:
+    """An absolute path without ``.`` or ``..`` parts (``../frontend/static_src`` in a monorepo):
+    made once, here, so every later comparison of paths sees one spelling of each."""
+    return Path(os.path.normpath(os.path.abspath(path)))
 
 
 def bundle_kind(name: str) -> str | None:

@@ -1,7 +1,8 @@
 """Check at build time that templates name only assets the release has.
 
 Reads each template's Jinja2 syntax tree (not its text), so a call is found however
-it is written, and a name that is not a literal is reported as a warning.
+it is written, and a name that is not a literal is reported as a warning. The pages
+(by suffix) are checked, and every file they include, extend or import, whatever its suffix.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import jinja2
 from jinja2 import nodes
 
 from ..errors import AssetbuildError, SourceError, closest
-from .sources import template_files
+from .sources import is_page, template_files
 
 HELPERS = frozenset({"asset_url", "asset_tag"})
 
@@ -29,7 +30,15 @@ def check_templates(
     known = frozenset(assets)
     env = jinja2.Environment()
     errors: list[AssetbuildError] = []
-    for path in template_files(folder):
+    every = template_files(folder)
+    queue = [p for p in every if is_page(p)]
+    reachable = set(every)
+    checked: set[Path] = set()
+    while queue:
+        path = queue.pop(0)
+        if path in checked:
+            continue
+        checked.add(path)
         shown = display(path)
         try:
             source = path.read_text(encoding="utf-8")
@@ -40,6 +49,8 @@ def check_templates(
         except jinja2.TemplateSyntaxError as err:
             errors.append(SourceError(shown, f"template syntax: {err.message}", err.lineno))
             continue
+        assert folder is not None
+        queue += [t for t in _included(tree, folder) if t in reachable and t not in checked]
         for call in tree.find_all(nodes.Call):
             if not (isinstance(call.node, nodes.Name) and call.node.name in HELPERS):
                 continue
@@ -56,3 +67,16 @@ def check_templates(
                 warn(f"{shown}:{call.lineno}: warning: {call.node.name}() with a name that is not "
                      "a literal string cannot be checked at build time")
     return errors
+
+
+def _included(tree: nodes.Template, folder: Path) -> list[Path]:
+    """The files a template includes, extends or imports by a literal name, whatever their suffix
+    (``.inc``, ``.tpl``, ``.njk``): the loader reaches them, so the build checks them too."""
+    found = []
+    for node in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+        target = node.template
+        names = target.items if isinstance(target, (nodes.List, nodes.Tuple)) else [target]
+        for name in names:
+            if isinstance(name, nodes.Const) and isinstance(name.value, str):
+                found.append(Path(os.path.normpath(folder / name.value)))
+    return found
