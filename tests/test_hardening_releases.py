@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import re
 import shutil
@@ -46,7 +45,8 @@ def test_url_prefix_is_part_of_the_release(tmp_path: Path) -> None:
     site = write_project(tmp_path / "s", SITE, BUNDLES)
     build(site, "--no-cache")
     first = load_manifest(site / "dist")
-    text = (site / "pyproject.toml").read_text().replace("[tool.assetbuild]\n", '[tool.assetbuild]\nurl_prefix = "/cdn/"\n')
+    config = site / "pyproject.toml"
+    text = config.read_text().replace("[tool.assetbuild]\n", '[tool.assetbuild]\nurl_prefix = "/cdn/"\n')
     (site / "pyproject.toml").write_text(text)
     result = build(site, "--no-cache")
     second = load_manifest(site / "dist")
@@ -75,7 +75,7 @@ def test_a_half_copied_release_folder_is_replaced_not_made_current(tmp_path: Pat
     shutil.copytree(current(reference), partial)
     (partial / "manifest.json").unlink()  # an interrupted rsync: the manifest comes last
     result = build(site, "--no-cache")
-    assert "written" in result.stdout
+    assert f"release {release_id} (written)" in result.stdout
     assert current(site) == partial.resolve() and verify(partial) == []
 
 
@@ -116,7 +116,8 @@ def wait_for_lock_waiter(folder: Path, proc: subprocess.Popen) -> None:
     inode = os.stat(folder).st_ino
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if any("->" in line and line.split()[-3].endswith(f":{inode}") for line in Path("/proc/locks").read_text().splitlines()):
+        locks = Path("/proc/locks").read_text().splitlines()
+        if any("->" in line and line.split()[-3].endswith(f":{inode}") for line in locks):
             return
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.02)
@@ -205,13 +206,16 @@ def test_current_as_a_real_folder_is_one_error_and_no_debris(tmp_path: Path) -> 
     (site / "dist/current").unlink()
     (site / "dist/copy").rename(site / "dist/current")  # someone ran `cp -rL`
     (site / "static_src/js/a.js").write_text("var c = 3;\n")
-    before = sorted(p.name for p in (site / "dist").iterdir()) + sorted(p.name for p in (site / "dist/releases").iterdir())
+    before = listing(site / "dist")
     result = run_cli("build", cwd=site)
     assert result.returncode == 2
     assert re.fullmatch(r".*dist/current: error: is a folder, not the link assetbuild switches; move it away "
                         r"\(releases are under releases/\)\n", result.stderr), result.stderr
-    after = sorted(p.name for p in (site / "dist").iterdir()) + sorted(p.name for p in (site / "dist/releases").iterdir())
-    assert after == before
+    assert listing(site / "dist") == before
+
+
+def listing(output: Path) -> list[str]:
+    return sorted(p.relative_to(output).as_posix() for p in [*output.iterdir(), *(output / "releases").iterdir()])
 
 
 @pytest.mark.skipif(shutil.which("strace") is None and not os.environ.get("CI"), reason="strace is not installed")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -105,6 +106,14 @@ class Workers:
 
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"),
                                              initializer=die_with_parent, initargs=(os.getpid(),))
+            # The processes are forked by this first submit. Ctrl-C or SIGTERM raised in the middle
+            # of it (in an at-fork hook, say) would be swallowed or leave a half-made pool: hold
+            # them until the pool is whole. The workers unblock them for themselves.
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+            try:
+                return self._pool.submit(functools.partial(_apply, fn), batch)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return self._pool.submit(functools.partial(_apply, fn), batch)
 
 
@@ -114,6 +123,7 @@ def die_with_parent(parent: int) -> None:
     staging folder's lock. Linux only (prctl PR_SET_PDEATHSIG); elsewhere a no-op."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the build ends the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     try:
         import ctypes
 
