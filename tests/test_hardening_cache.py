@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, release_tree, run_cli, write_project
+from conftest import release_tree, run_cli, write_project
 
+import assetbuild
 from assetbuild.builder.stamp import RACY_SECONDS
 
 SITE = {
@@ -50,7 +51,7 @@ def expected(tmp_path: Path) -> dict[str, bytes]:
 
 def test_a_change_to_assetbuild_itself_is_not_answered_from_the_cache(site: Path, tmp_path: Path) -> None:
     code = tmp_path / "code"
-    shutil.copytree(REPO / "assetbuild", code / "assetbuild", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(Path(assetbuild.__file__).parent, code / "assetbuild", ignore=shutil.ignore_patterns("__pycache__"))
     env = {"PYTHONPATH": str(code)}
     time.sleep(RACY_SECONDS + 0.2)
     build_json(site, env=env)
