@@ -11,21 +11,29 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import __version__
 from .errors import EXIT_USAGE, AssetbuildError, BuildFailed
 
 
 def main_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assetbuild", description="Build assets into an immutable release.")
+    parser.add_argument("--version", action="version", version=f"assetbuild {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="build the sources into a release")
-    build.add_argument("--config", metavar="FILE", help="configuration file (default: ./pyproject.toml)")
+    build.add_argument("--config", metavar="FILE",
+                       help="configuration file (default: the nearest pyproject.toml with [tool.assetbuild])")
     build.add_argument("--output", metavar="DIR", help="write releases under DIR instead of 'output'")
     build.add_argument("--jobs", type=_positive, metavar="N", help="processes to use (default: all cores)")
     build.add_argument("--no-cache", action="store_true", help="ignore the build cache")
     build.add_argument("--archive", metavar="FILE", help="also write the release as a reproducible .tar.gz")
     build.add_argument("--json", action="store_true", help="print the build report as JSON on stdout")
     build.add_argument("--wait", action="store_true", help="wait for another build's lock instead of failing")
+
+    watch = commands.add_parser("watch", help="build, then rebuild on every change (Ctrl-C stops)")
+    watch.add_argument("--config", metavar="FILE", help="configuration file (default: ./pyproject.toml)")
+    watch.add_argument("--output", metavar="DIR", help="write releases under DIR instead of 'output'")
+    watch.add_argument("--jobs", type=_positive, metavar="N", help="processes to use (default: all cores)")
 
     verify = commands.add_parser("verify", help="re-hash a release against its manifest")
     verify.add_argument("release", nargs="?", metavar="RELEASE_DIR", help="default: <output>/current")
@@ -47,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if exit_.code else 0
     previous = _stop_cleanly_on_sigterm()
     try:
-        return {"build": _build, "verify": _verify, "clean": _clean}[args.command](args)
+        return {"build": _build, "watch": _watch, "verify": _verify, "clean": _clean}[args.command](args)
     except Terminated:
         return 128 + signal.SIGTERM
     except BrokenPipeError:
@@ -57,11 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("assetbuild: warning: the output was closed before the report was printed", file=sys.stderr)
         return 0
     except AssetbuildError as err:
-        errors = err.errors if isinstance(err, BuildFailed) else [err]
+        # A partial imported by two bundles fails in both: say each distinct error once.
+        errors = list({str(e): e for e in (err.errors if isinstance(err, BuildFailed) else [err])}.values())
         for error in errors:
             print(error, file=sys.stderr)
         if len(errors) > 1:
-            print(f"assetbuild: {len(errors)} errors", file=sys.stderr)
+            print(f"assetbuild: {_count(len(errors), 'error')}", file=sys.stderr)
         return err.exit_code
     except OSError as err:
         # The machine, not the sources: a folder that cannot be made, read or written (say
@@ -102,9 +111,13 @@ def _silence_stdout() -> None:
 
 
 def _config(args: argparse.Namespace):  # -> Config; the build side is imported only here
-    from .builder.config import absolute, load_config
+    from .builder.config import DEFAULTS_ORIGIN, absolute, load_config
 
     config = load_config(args.config)
+    if config.origin == DEFAULTS_ORIGIN:
+        print(f"assetbuild: no [tool.assetbuild] in a pyproject.toml here or in a parent folder; using the "
+              f"defaults (source {config.display(config.source)}, output {config.display(config.output)})",
+              file=sys.stderr)
     if getattr(args, "output", None):
         config = dataclasses.replace(config, output=absolute(args.output))
     return config
@@ -120,6 +133,37 @@ def _build(args: argparse.Namespace) -> int:
         print(json.dumps(as_dict(result), indent=2))
     else:
         print(as_table(result))
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from .builder.config import config_file
+    from .builder.pipeline import build
+    from .builder.watch import watch
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    def build_once(config) -> str:
+        result = build(config, jobs=args.jobs, wait=True, warn=say)  # prunes to `keep` when current moves
+        pruned = result.pruned
+        verb = "built" if result.created else "unchanged:" if not result.switched else "switched to"
+        tail = f" (pruned {len(pruned)} old)" if pruned else ""
+        return f"{verb} release {result.release} in {result.seconds:.2f} s{tail}"
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # a supervisor's SIGTERM ends the loop as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        found = config_file(args.config)  # the nearest pyproject.toml with [tool.assetbuild], as a build finds it
+    except AssetbuildError:
+        found = None  # unreadable: the first round reports it
+    say("watching for changes; Ctrl-C stops")
+    try:
+        watch(lambda: _config(args), found if found and found.exists() else None, build_once, say)
+    except KeyboardInterrupt:
+        say("stopped")
     return 0
 
 
@@ -142,7 +186,7 @@ def _verify(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(f"assetbuild: {folder}: {len(problems)} problems", file=sys.stderr)
+        print(f"assetbuild: {folder}: {_count(len(problems), 'problem')}", file=sys.stderr)
         return 1
     print(f"{folder}: release intact")
     return 0
@@ -172,3 +216,7 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
 
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

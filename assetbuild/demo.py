@@ -22,7 +22,17 @@ PAGES = {"/": "index.html", "/about": "about.html"}
 
 
 def create_app(manifest: Manifest | None = None, templates: str | None = None) -> Callable[..., Iterable[bytes]]:
-    manifest = manifest or Manifest.load()
+    """The demo app; with ``ASSETBUILD_DEV=1`` it follows `current` and live-reloads open pages."""
+    if manifest is None and os.environ.get("ASSETBUILD_DEV"):
+        from . import dev
+
+        if dev.enabled():
+            following = dev.FollowingManifest()
+            return dev.wrap_wsgi(_app(following, templates), following)  # type: ignore[arg-type]
+    return _app(manifest or Manifest.load(), templates)
+
+
+def _app(manifest: Manifest, templates: str | None) -> Callable[..., Iterable[bytes]]:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates or os.environ.get("ASSETBUILD_TEMPLATES", "templates")),
         autoescape=True,

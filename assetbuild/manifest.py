@@ -54,8 +54,11 @@ class Manifest:
         """Read a manifest: ``path``, else ``$ASSETBUILD_MANIFEST``, else dist/current/manifest.json.
 
         ``$ASSETBUILD_URL_PREFIX`` replaces the prefix the build recorded (a CDN origin, say).
+        The path is resolved once, before reading: through ``current`` to ``releases/<id>``, so
+        the process stays pinned to the release it loaded whatever ``current`` points at later.
         """
-        where = Path(path or os.environ.get("ASSETBUILD_MANIFEST") or DEFAULT_MANIFEST)
+        given = Path(path or os.environ.get("ASSETBUILD_MANIFEST") or DEFAULT_MANIFEST)
+        where = Path(os.path.realpath(given)) if given.exists() else given
         data = _read_json(where)
         release, prefix, entries = _parse(data, where)
         prefix = os.environ.get("ASSETBUILD_URL_PREFIX") or prefix

@@ -17,6 +17,8 @@ FILES = {"css/a.css": ".a{}", "js/a.js": "var a;", "scss/s.scss": "a{b:c}"}
         ({"keep": "five"}, {}, "'keep' must be a whole number"),
         ({"compress": ["zip"]}, {}, "'compress' takes ['gzip', 'br']"),
         ({}, {"css/out.css": ["css/nope.css"]}, "bundle 'css/out.css': input 'css/nope.css' does not exist"),
+        ({}, {"css/out.css": ["css/b.css"]}, "input 'css/b.css' does not exist (did you mean 'css/a.css'?)"),
+        ({"templates": [""]}, {}, "'templates' must be a folder or a list of folders"),
         ({}, {"js/out.js": ["js/lib/*.js"]}, "bundle 'js/out.js': glob 'js/lib/*.js' matches no file"),
         ({}, {"css/out.css": ["css/a.css", "js/a.js"]}, "a bundle cannot mix CSS and JS"),
         ({}, {"css/out.css": ["css/*"], "CSS/OUT.css": ["css/a.css"]}, "two outputs with one name"),
@@ -53,13 +55,68 @@ def test_config_file_with_top_level_keys(tmp_path: Path) -> None:
     assert not list((root / "out/current").rglob("*.gz"))
 
 
-def test_no_configuration_builds_static_src_with_defaults(tmp_path: Path) -> None:
+def test_no_configuration_builds_static_src_with_defaults_and_says_so(tmp_path: Path) -> None:
     root = tmp_path / "bare"
+    (root / ".git").mkdir(parents=True)  # a repository with no configuration: the search ends here
     (root / "static_src").mkdir(parents=True)
     (root / "static_src/robots.txt").write_text("User-agent: *\n")
     result = run_cli("build", cwd=root)
     assert result.returncode == 0, result.stderr
     assert (root / "dist/current/manifest.json").is_file()
+    assert result.stderr.splitlines() == [
+        "assetbuild: no [tool.assetbuild] in a pyproject.toml here or in a parent folder; "
+        "using the defaults (source static_src, output dist)"]
+
+
+def test_configuration_found_from_a_subfolder(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", FILES, output="out")
+    result = run_cli("build", cwd=root / "static_src/css")
+    assert result.returncode == 0, result.stderr
+    assert (root / "out/current/manifest.json").is_file()
+    assert not (root / "static_src/css/out").exists() and result.stderr == ""
+
+
+def test_defaults_are_relative_to_the_nearest_pyproject(tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    (root / ".git").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    (root / "static_src/css").mkdir(parents=True)
+    (root / "static_src/css/a.css").write_text(".a{}")
+    (root / "src/app").mkdir(parents=True)
+    result = run_cli("build", cwd=root / "src/app")
+    assert result.returncode == 0, result.stderr
+    assert (root / "dist/current/manifest.json").is_file()
+    assert "using the defaults (source ../../static_src, output ../../dist)" in result.stderr
+
+
+def test_version(tmp_path: Path) -> None:
+    import tomllib
+
+    result = run_cli("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    version = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]["version"]
+    assert result.stdout == f"assetbuild {version}\n"
+
+
+TEMPLATE = '{{ asset_url("%s") }}\n'
+
+
+@pytest.mark.parametrize(("templates", "errors"), [
+    (["blog/templates", "shop/templates"], ["blog/templates/post.html:1", "shop/templates/cart.html:1"]),
+    ("shop/templates", ["shop/templates/cart.html:1"]),
+    ([], []),
+    ("", []),
+])
+def test_templates_takes_a_list_of_folders(tmp_path: Path, templates: object, errors: list[str]) -> None:
+    root = write_project(tmp_path / "p", FILES, templates=templates)
+    for rel, name in [("blog/templates/post.html", "css/nope.css"), ("shop/templates/cart.html", "js/b.js"),
+                      ("shop/templates/ok.html", "css/a.css")]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(TEMPLATE % name)
+    result = run_cli("build", cwd=root)
+    found = [line.split(": error")[0] for line in result.stderr.splitlines() if ": error: unknown asset" in line]
+    assert found == errors, result.stderr
+    assert result.returncode == (1 if errors else 0)
 
 
 @pytest.mark.parametrize(

@@ -95,3 +95,28 @@ def test_rewrite_keeps_every_other_byte() -> None:
 )
 def test_hashed_name(name: str, hashed: str) -> None:
     assert r.hashed_name(name, "abc") == hashed
+
+
+@pytest.mark.parametrize(("referrer", "target", "root", "local", "resolved"), [
+    ("css/a.css", "/static/img/hero.png", "/static/", True, "img/hero.png"),
+    ("css/a.css", "/static/img/my%20file.png?v=1#x", "/static/", True, "img/my file.png"),
+    ("css/a.css", "/static/../secret.txt", "/static/", True, None),
+    ("css/a.css", "/other/img/hero.png", "/static/", False, None),
+    ("css/a.css", "/static/img/hero.png", "", False, None),
+    ("css/a.css", "//cdn.example.com/static/x.png", "/", False, None),
+    ("css/a.css", "/img/hero.png", "/", True, "img/hero.png"),
+])
+def test_root_absolute_references_under_the_prefix(
+    referrer: str, target: str, root: str, local: bool, resolved: str | None
+) -> None:
+    assert r.is_local(target, root) is local
+    if local:
+        assert r.resolve(referrer, target, root) == resolved
+
+
+@pytest.mark.parametrize(("prefix", "root"), [
+    ("/static/", "/static/"), ("/static", "/static/"), ("https://cdn.example.com/assets/", "/assets/"),
+    ("https://cdn.example.com", "/"),
+])
+def test_root_of_a_url_prefix(prefix: str, root: str) -> None:
+    assert r.root_of(prefix) == root

@@ -62,3 +62,22 @@ def test_clean_keeps_newest_and_never_current(tmp_path: Path) -> None:
     assert run_cli("verify", cwd=root).returncode == 0
     result = run_cli("clean", "--keep", "1", cwd=root)
     assert [p.name for p in (root / "dist/releases").iterdir()] == [ids[0]]
+
+
+def test_each_build_that_switches_current_prunes_to_keep(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", FILES, keep=2)
+    ids = []
+    for i in range(3):
+        (root / "static_src/robots.txt").write_text(f"version {i}")
+        result = run_cli("build", cwd=root)
+        assert result.returncode == 0, result.stderr
+        ids.append(load_manifest(root / "dist")["release"])
+        time.sleep(0.01)
+    assert sorted(p.name for p in (root / "dist/releases").iterdir()) == sorted(ids[1:])
+    assert os.readlink(root / "dist/current") == f"releases/{ids[2]}"
+    assert f"  pruned 1 old: {ids[0]}" in result.stdout.splitlines()
+    # a build that finds its release on disk and switches back to it prunes too, never `current`
+    (root / "static_src/robots.txt").write_text("version 1")
+    assert run_cli("build", cwd=root).returncode == 0
+    assert sorted(p.name for p in (root / "dist/releases").iterdir()) == sorted(ids[1:])
+    assert os.readlink(root / "dist/current") == f"releases/{ids[1]}"

@@ -38,6 +38,7 @@ from .config import SASS_SUFFIXES, bundle_kind
 
 _SASS_WHERE = re.compile(r"on line (\d+):(\d+) of (.+?)(?:, in [^\n]*)?\n")
 _OUTSIDE = re.compile(r"ImportOutsideSource: (.+)")
+_SPACE = re.compile(r"\s")
 
 
 class ImportOutsideSource(Exception):
@@ -64,6 +65,7 @@ class _Collector:
     published: frozenset[str]
     unpublished: Mapping[str, str]  # logical name -> why it is not published
     display: Any
+    url_root: str = ""  # the URL prefix's path: root-absolute references under it are ours
     errors: list[AssetbuildError] = field(default_factory=list)
     dependencies: dict[str, None] = field(default_factory=dict)
     maps: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -139,18 +141,23 @@ class RebaseReferences(Filter):
         def replace(ref: references.Reference) -> bytes | None:
             if ref.kind == "sourcemap":
                 return None  # the input's own map does not describe the bundle
-            if not references.is_local(ref.text):
+            if not references.is_local(ref.text, c.url_root):
                 return ref.target
-            target = references.resolve(logical, ref.text)
+            target = references.resolve(logical, ref.text, c.url_root)
             problem = references.check_target(target, ref.text, c.published, c.unpublished)
             if problem:
                 path, line, col = _origin(c, logical, source_map, ref)
+                if path != c.display(c.root / logical):  # written in a partial, resolved from the entry
+                    problem += (f" (url()s in Sass resolve from the file being compiled, {logical!r}, "
+                                "not from the partial that holds them)")
                 c.errors.append(SourceError(path, problem, line, col))
                 return ref.target
-            if not moved:
+            path, query = references.split(ref.text)
+            # Rewritten here, before any minifier runs: a canonical, percent-encoded relative URL has no
+            # space for rcssmin to squeeze out of a quoted url() ('my file.png' -> 'myfile.png').
+            if not moved and not path.startswith("/") and not _SPACE.search(path):
                 return ref.target
-            return (references.relative_url(target, posixpath.dirname(c.name))
-                    + references.split(ref.text)[1]).encode()
+            return (references.relative_url(target, posixpath.dirname(c.name)) + query).encode()
 
         data, edits = references.rewrite(data, references.find(data, "css"), replace)
         if source_map is not None:
@@ -175,9 +182,10 @@ def compile_bundle(
     published: frozenset[str],
     unpublished: Mapping[str, str],
     display: Any,
+    url_root: str = "",
 ) -> CompiledBundle:
     """Run one bundle through webassets; raise ``BuildFailed`` with every error it found."""
-    collector = _Collector(root, name, published, unpublished, display)
+    collector = _Collector(root, name, published, unpublished, display, url_root)
     env = Environment(
         directory=str(root), url="/", auto_build=False, cache=False, manifest=False,
         url_expire=False, updater=False, versions=False, debug=False,

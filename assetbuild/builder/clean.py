@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .folders import remove_tree
-from .release import RELEASES, current_release, sweep
+from .release import RELEASES, TEMP_PREFIX, current_release, sweep
 
 
 def clean(output: Path, keep: int) -> list[Path]:
@@ -26,6 +27,10 @@ def clean(output: Path, keep: int) -> list[Path]:
     kept = {p for p in found[:keep]} | ({current} if current else set())
     for release in found:
         if release not in kept and release.resolve() != current:
-            remove_tree(release)
+            # Renamed out of the way first, in one step: a clean killed halfway leaves a temporary
+            # folder for the next sweep, never a release with half its files that a server would list.
+            doomed = releases / f"{TEMP_PREFIX}pruned-{release.name}"
+            os.rename(release, doomed)
+            remove_tree(doomed)
             removed.append(release)
     return removed

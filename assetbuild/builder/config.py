@@ -23,7 +23,7 @@ class Config:
 
     root: Path
     source: Path
-    templates: Path | None
+    templates: tuple[Path, ...]
     output: Path
     cache_dir: Path
     url_prefix: str = "/static/"
@@ -45,7 +45,7 @@ class Config:
 
 DEFAULTS: dict[str, Any] = {
     "source": "static_src",
-    "templates": "templates",
+    "templates": ["templates"],
     "output": "dist",
     "cache_dir": ".assetbuild-cache",
     "url_prefix": "/static/",
@@ -59,18 +59,69 @@ DEFAULTS: dict[str, Any] = {
 
 
 def load_config(config_file: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Config:
-    """The configuration of ``config_file``, else of ``pyproject.toml`` in ``cwd``, else the defaults.
+    """The configuration of ``config_file``, else of the nearest ``pyproject.toml`` with a
+    ``[tool.assetbuild]`` table in ``cwd`` or a parent (as ruff finds its own), else the defaults.
 
     A file named ``pyproject.toml`` is read at ``[tool.assetbuild]``; any other file at its top level.
-    Relative paths are relative to the file's folder.
+    Relative paths are relative to the file's folder; the defaults are relative to the nearest
+    ``pyproject.toml`` (the project's root), or to ``cwd`` where there is none.
     """
-    cwd = cwd or Path.cwd()
+    cwd = (cwd or Path.cwd()).absolute()
     if config_file is None:
-        candidate = cwd / "pyproject.toml"
-        if not candidate.is_file():
-            return from_mapping({}, cwd, "defaults")
-        config_file = candidate
+        found, nearest = _find_pyproject(cwd)
+        if found is None:
+            return from_mapping({}, nearest.parent if nearest else cwd, DEFAULTS_ORIGIN)
+        config_file = found
     path = absolute(config_file)
+    return _from_file(path)
+
+
+def config_file(given: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path | None:
+    """The file ``load_config`` reads (``given``, else the nearest pyproject.toml with the table, else the
+    nearest one, where the table may be added): what ``assetbuild watch`` watches besides the sources."""
+    if given is not None:
+        return absolute(given)
+    found, nearest = _find_pyproject((cwd or Path.cwd()).absolute())
+    return found or nearest
+
+
+def _from_file(path: Path) -> Config:
+    table = _read_toml(path)
+    shown = _shown(path)
+    if path.name == "pyproject.toml":
+        table = table.get("tool", {}).get("assetbuild", {})
+        shown += " [tool.assetbuild]"
+    return from_mapping(table, path.parent, shown)
+
+
+DEFAULTS_ORIGIN = "defaults"
+REPOSITORY_MARKERS = (".git", ".hg")
+
+
+def _find_pyproject(cwd: Path) -> tuple[Path | None, Path | None]:
+    """The nearest ``pyproject.toml`` holding ``[tool.assetbuild]``, and the nearest one at all.
+
+    The search stops at a repository's root (a folder with ``.git`` or ``.hg``), as black's does:
+    a stray file above a checkout (say in /tmp) must not configure it.
+    """
+    nearest = None
+    for folder in (cwd, *cwd.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            nearest = nearest or candidate
+            if "assetbuild" in _read_toml(candidate).get("tool", {}):
+                return candidate, nearest
+        if any((folder / marker).exists() for marker in REPOSITORY_MARKERS):
+            break
+    return None, nearest
+
+
+def _shown(path: Path) -> str:
+    return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    shown = _shown(path)
     shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
     try:
         with open(path, "rb") as f:
@@ -81,11 +132,7 @@ def load_config(config_file: str | os.PathLike[str] | None = None, cwd: Path | N
         raise ConfigError("is a folder, not a configuration file", shown) from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"invalid TOML: {err}", shown) from None
-    table = document
-    if path.name == "pyproject.toml":
-        table = document.get("tool", {}).get("assetbuild", {})
-        shown += " [tool.assetbuild]"
-    return from_mapping(table, path.parent, shown)
+    return document
 
 
 def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
@@ -100,6 +147,8 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
             hint = closest(key, DEFAULTS)
             bad(f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
     values = {**DEFAULTS, **{k: v for k, v in table.items() if k in DEFAULTS}}
+    if isinstance(values["templates"], str):  # one folder, as before lists were accepted; "" = none
+        values["templates"] = [values["templates"]] if values["templates"] else []
     for key, default in DEFAULTS.items():
         value = values[key]
         expected = type(default)
@@ -116,6 +165,8 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
         bad(f"'keep' must be at least 1, not {values['keep']}")
     if any(not isinstance(g, str) for g in values["exclude"]):
         bad("'exclude' must be a list of glob strings")
+    if any(not isinstance(t, str) or not t for t in values["templates"]):
+        bad(f"'templates' must be a folder or a list of folders, not {values['templates']!r}")
     if not values["url_prefix"]:
         bad("'url_prefix' must not be empty")
     for key in ("source", "output"):
@@ -130,7 +181,7 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
     return Config(
         root=root,
         source=absolute(root / values["source"]),
-        templates=absolute(root / values["templates"]) if values["templates"] else None,
+        templates=tuple(dict.fromkeys(absolute(root / t) for t in values["templates"])),
         output=absolute(root / values["output"]),
         cache_dir=absolute(root / values["cache_dir"]),
         url_prefix=prefix,

@@ -58,20 +58,29 @@ def fingerprint(
     assets: Mapping[str, Asset],
     unpublished: Mapping[str, str],
     warn: Callable[[str], None] = lambda message: None,
+    url_root: str = "",
+    on_demand: Mapping[str, Callable[[], Asset]] | None = None,
 ) -> dict[str, Published]:
-    """Hash and rename every asset; raise ``BuildFailed`` listing every bad reference and cycle."""
+    """Hash and rename every asset; raise ``BuildFailed`` listing every bad reference and cycle.
+
+    ``url_root`` is the URL prefix's path: references under it name logical files too.
+    ``on_demand`` loads the files published only when a published file reaches them."""
     errors: list[AssetbuildError] = []
-    names = frozenset(assets)
+    on_demand = on_demand or {}
+    names = frozenset(assets) | frozenset(on_demand)
     nodes = {name: _Node(asset) for name, asset in sorted(assets.items())}
-    for name, node in nodes.items():
+    todo = list(nodes)
+    while todo:
+        name = todo.pop()
+        node = nodes[name]
         kind = references.kind_of(name)
         if kind is None:
             continue
         for ref in references.find(node.asset.data, kind):
             node.refs.append(ref)
-            if not references.is_local(ref.text):
+            if not references.is_local(ref.text, url_root):
                 continue
-            target = references.resolve(name, ref.text)
+            target = references.resolve(name, ref.text, url_root)
             problem = references.check_target(target, ref.text, names, unpublished)
             if ref.kind == "sourcemap":
                 if problem:
@@ -82,12 +91,15 @@ def fingerprint(
                 errors.append(SourceError(node.asset.origin, problem, ref.line, ref.col))
             else:
                 node.targets[ref.start] = target  # type: ignore[assignment]
+            if ref.start in node.targets and target not in nodes:  # reached, so published too
+                nodes[target] = _Node(on_demand[target]())  # type: ignore[index]
+                todo.append(target)  # type: ignore[arg-type]
     if errors:
         raise BuildFailed(errors)
     order = _leaves_first(nodes)
     done: dict[str, Published] = {}
     for name in order:
-        for item in _publish(nodes[name], done, names):
+        for item in _publish(nodes[name], done, names, url_root):
             done[item.name] = item
     return dict(sorted(done.items()))
 
@@ -122,14 +134,14 @@ def _leaves_first(nodes: Mapping[str, _Node]) -> list[str]:
     return order
 
 
-def _publish(node: _Node, done: Mapping[str, Published], names: frozenset[str]) -> list[Published]:
+def _publish(node: _Node, done: Mapping[str, Published], names: frozenset[str], url_root: str) -> list[Published]:
     asset = node.asset
     here = posixpath.dirname(asset.name)
 
     def replace(ref: references.Reference) -> bytes | None:
         target = node.targets.get(ref.start)
         if target is None:
-            return None if ref.kind == "sourcemap" and references.is_local(ref.text) else ref.target
+            return None if ref.kind == "sourcemap" and references.is_local(ref.text, url_root) else ref.target
         return _hashed_reference(ref.text, done[target], here).encode()
 
     data, edits = references.rewrite(asset.data, node.refs, replace)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
-from .current import RELEASES, Ticket, check_link, superseded, switch_current
+from .clean import clean
+from .config import Config
+from .current import RELEASES, TEMP_PREFIX, Ticket, check_link, superseded, switch_current
 from .lock import locked
 from .release import Release, Staging, looks_complete
 
@@ -26,18 +28,21 @@ class Written:
     created: bool  # False: that release existed already
     switched: bool  # False: current pointed at it already, or a later build switched it
     superseded: bool = False  # a build that started later made its own release current
+    pruned: tuple[str, ...] = ()  # ids of the old releases removed to keep ``keep``
 
 
 def finish(
-    output: Path, release: Release | str, staging: Staging | None, ticket: Ticket, wait: bool,
+    config: Config, release: Release | str, staging: Staging | None, ticket: Ticket, wait: bool,
     archive: Path | None = None,
 ) -> Written | None:
-    """Make ``release`` current: from ``staging``, or (None) as it already is on disk.
+    """Make ``release`` current: from ``staging``, or (None) as it already is on disk; then, if
+    ``current`` moved, keep only ``config.keep`` releases.
 
     Returns None when there is no staging and the release on disk is missing or incomplete:
     the caller builds it. ``release`` is a ``Release`` (its manifest is compared byte for
     byte) or only an id (the manifest must hash to it).
     """
+    output = config.output
     release_id, manifest = (release.id, release.manifest) if isinstance(release, Release) else (release, None)
     final = output / RELEASES / release_id
     with locked(output, wait), writing(output):
@@ -53,7 +58,10 @@ def finish(
             _archive(final, archive)
         if superseded(output, ticket):
             return Written(final, created, False, True)
-        return Written(final, created, switch_current(output, release_id, ticket))
+        if not switch_current(output, release_id, ticket):
+            return Written(final, created, False)
+        pruned = tuple(p.name for p in clean(output, config.keep) if not p.name.startswith(TEMP_PREFIX))
+        return Written(final, created, True, pruned=pruned)
 
 
 def _archive(folder: Path, target: Path) -> None:

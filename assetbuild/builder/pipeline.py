@@ -56,6 +56,7 @@ class BuildResult:
     assets: int
     bundles: tuple[BundleReport, ...]
     seconds: float
+    pruned: tuple[str, ...] = ()  # ids of the old releases this build removed to keep ``keep``
 
 
 def _stderr(message: str) -> None:
@@ -80,8 +81,8 @@ def build(
     ticket = Ticket.take(config.output)
     cache = Cache(config.cache_dir if use_cache else None)
     tree = scan(config)
-    templates = template_files(config.templates) if config.templates else []
-    files = [*tree.files.items(), *((str(p), str(p)) for p in templates)]
+    templates = template_files(config.templates)
+    files = [*tree.all_files.items(), *((str(p), str(p)) for p in templates)]
     build_stamp = stamp(config, files) if use_cache else None
     if build_stamp:
         unchanged = _unchanged(config, cache, build_stamp, ticket, wait, archive, warn)
@@ -114,15 +115,15 @@ def _unchanged(
         data = entry["result"]
         if entry["outside_stamp"] and stamp(config, [(p, p) for p in entry["outside"]]) != entry["outside_stamp"]:
             return None
-        result = BuildResult(**{**data, "path": Path(data["path"]),
+        result = BuildResult(**{**data, "path": Path(data["path"]), "pruned": (),
                                 "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
     except (ValueError, TypeError, KeyError):
         return None
-    written = finish(config.output, result.release, None, ticket, wait, archive)
+    written = finish(config, result.release, None, ticket, wait, archive)
     if written is None:
         return None
     _tell_superseded(written, result.release, warn)
-    return replace(result, created=False, switched=written.switched, compiled=False)
+    return replace(result, created=False, switched=written.switched, compiled=False, pruned=written.pruned)
 
 
 def _tell_superseded(written: Written, release_id: str, warn: Callable[[str], None]) -> None:
@@ -141,8 +142,10 @@ def _full_build(
     errors: list[AssetbuildError] = []
     unpublished = _unpublished(the_plan)
     assets, read, outside = _compile(config, the_plan, unpublished, cache, workers, errors, progress)
+    on_demand = {name: functools.partial(_plain_asset, name, path, config)
+                 for name, path in the_plan.on_demand.items()}
     try:
-        published = fingerprint(assets, unpublished, warn)
+        published = fingerprint(assets, unpublished, warn, references.root_of(config.url_prefix), on_demand)
     except BuildFailed as failed:
         errors.extend(failed.errors)
         published = {}
@@ -153,7 +156,7 @@ def _full_build(
     known = _release_if_built(published, config, cache)
     if known is not None:  # unchanged output: nothing to compress, nothing to write
         release, copies = known
-        written = finish(config.output, release, None, ticket, wait, archive)
+        written = finish(config, release, None, ticket, wait, archive)
         if written is not None:
             _tell_superseded(written, release.id, warn)
             return _result(release, written, published, copies, the_plan, read), outside
@@ -170,7 +173,7 @@ def _full_build(
                                 weight=lambda item: len(item[1]))
         copies = {p.name: kept for p, kept in zip(items, sizes, strict=True)}
         release = assemble(published, copies, config.url_prefix)
-        written = finish(config.output, release, staging, ticket, wait=True, archive=archive)
+        written = finish(config, release, staging, ticket, wait=True, archive=archive)
         assert written is not None
     finally:
         workers.stop()  # no worker may still write into the folder removed next
@@ -211,15 +214,15 @@ def _result(
     release: Release, written: Written, published: Mapping[str, Published],
     copies: Mapping[str, Mapping[str, int]], the_plan: Plan, read: Mapping[str, tuple[str, ...]],
 ) -> BuildResult:
-    bundles = tuple(
-        BundleReport(name, sum(os.path.getsize(the_plan.tree.files[i]) for i in read[name]),
+    bundles = tuple(  # raw: every file the bundle read, partials and excluded files included
+        BundleReport(name, sum(os.path.getsize(the_plan.tree.root / i) for i in read[name]),
                      len(published[name].data), copies[name].get("gzip"), copies[name].get("br"))
         for name in the_plan.bundles
     )
     return BuildResult(
         release=release.id, path=written.path, created=written.created, switched=written.switched,
         compiled=True, files=release.files, bytes=release.bytes, assets=len(published), bundles=bundles,
-        seconds=0.0,
+        seconds=0.0, pruned=written.pruned,
     )
 
 
@@ -234,13 +237,16 @@ def _compile(
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
     for each bundle every source file it read, and the files read from outside the scanned tree."""
     # Any file added, removed or renamed can change what an import or a reference finds.
-    tree_key = key_of("tree", versions(), *the_plan.tree.files, "\0", *sorted(the_plan.published))
+    url_root = references.root_of(config.url_prefix)  # root-absolute references under it are rewritten
+    files = the_plan.tree.all_files
+    reachable = the_plan.published | frozenset(the_plan.on_demand)
+    tree_key = key_of("tree", versions(), url_root, *files, "\0", *sorted(reachable))
     work = functools.partial(
-        compile_cached, root=config.source, files=the_plan.tree.files, published=the_plan.published,
-        unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key,
+        compile_cached, root=config.source, files=files, published=reachable,
+        unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key, url_root=url_root,
     )
     pending = workers.scatter(work, list(the_plan.bundles.items()),
-                              weight=lambda item: sum(os.path.getsize(the_plan.tree.files[i]) for i in item[1]))
+                              weight=lambda item: sum(os.path.getsize(files[i]) for i in item[1]))
     if cache.folder is not None and config.compress:
         # Files without references are final as they are: compress them into the cache behind
         # the bundles, so that no core waits while bundles compile and files are fingerprinted.
@@ -255,18 +261,22 @@ def _compile(
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
         errors.extend(failures)
         if compiled:
-            outside.update(str(config.source / d) for d in compiled.dependencies if d not in the_plan.tree.files)
-        read[name] = tuple(d for d in compiled.dependencies if d in the_plan.tree.files) if compiled else inputs
+            outside.update(str(config.source / d) for d in compiled.dependencies if d not in files)
+        read[name] = tuple(compiled.dependencies) if compiled else inputs
         data = compiled.data if compiled else b""  # a failed bundle still exists for reference checks
         source_map = compiled.source_map if compiled and config.source_maps else None
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
     for name in the_plan.plain:
-        path = Path(the_plan.tree.files[name])
         try:
-            assets[name] = Asset(name, read_source(config, path), (name,), config.display(path))
+            assets[name] = _plain_asset(name, the_plan.tree.files[name], config)
         except SourceError as err:
             errors.append(err)
     return dict(sorted(assets.items())), read, sorted(outside)
+
+
+def _plain_asset(name: str, path: str, config: Config) -> Asset:
+    """A file published as it is (read as checked: see ``read_source``)."""
+    return Asset(name, read_source(config, Path(path)), (name,), config.display(Path(path)))
 
 
 def _stage_file(
@@ -295,15 +305,8 @@ def _precompress(item: tuple[str, str], encodings: tuple[str, ...], cache: Cache
 
 
 def _unpublished(the_plan: Plan) -> dict[str, str]:
-    """Why each source file that exists is still not a valid reference target."""
-    why = {}
-    inputs = {i for group in the_plan.bundles.values() for i in group}
-    published = the_plan.published
-    for name in the_plan.tree.files:
-        if name in published:
-            continue
-        if name.lower().endswith(SASS_SUFFIXES):
-            why[name] = "a Sass source, which is published only through a bundle"
-        elif name in inputs:
-            why[name] = "a bundle input, which is not published on its own"
-    return why
+    """Why each source file that exists is still not a valid reference target (bundle inputs and
+    excluded files are: a reference publishes them, ``Plan.on_demand``)."""
+    return {name: "a Sass source, which is published only through a bundle"
+            for name in the_plan.tree.all_files
+            if name.lower().endswith(SASS_SUFFIXES) and name not in the_plan.published}

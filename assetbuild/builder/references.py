@@ -12,7 +12,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 # Linear on any input: quantifiers are possessive (``*+``), so a failed match never retries
 # shorter spans, and a string without its closing quote ends at the line's end (CSS's
@@ -93,11 +93,21 @@ def _located(data: bytes, found: list[tuple[int, int, str, tuple[int, int] | Non
         yield Reference(start, end, data[start:end], kind, line, start - line_start + 1, comment)
 
 
-def is_local(target: str) -> bool:
-    """True for a relative path to another file; false for data:, absolute, scheme, //cdn and #frag."""
+def is_local(target: str, root: str = "") -> bool:
+    """True for a path to another file of the release: relative, or root-absolute under ``root``
+    (the URL prefix's path, see ``root_of``); false for data:, other absolute, scheme, //cdn and #frag."""
+    if root and target.startswith(root) and not target.startswith("//") and target.strip() == target:
+        return True
     return bool(target) and not (
         target.startswith(("/", "#", "\\")) or _SCHEME.match(target) or target.strip() != target
     )
+
+
+def root_of(url_prefix: str) -> str:
+    """The path a release is served under (``/static/`` of ``https://cdn.example.com/static/``):
+    a root-absolute reference under it names a logical file (SPEC section 4)."""
+    path = urlsplit(url_prefix).path or "/"
+    return path if path.endswith("/") else path + "/"
 
 
 def split(target: str) -> tuple[str, str]:
@@ -106,10 +116,13 @@ def split(target: str) -> tuple[str, str]:
     return target[:cut], target[cut:]
 
 
-def resolve(referrer: str, target: str) -> str | None:
+def resolve(referrer: str, target: str, root: str = "") -> str | None:
     """The logical name a local reference points at, or None where it climbs out of the root."""
     path, _ = split(target)
-    joined = posixpath.normpath(posixpath.join(posixpath.dirname(referrer), unquote(path)))
+    if root and path.startswith(root):  # root-absolute under the prefix: relative to the release
+        joined = posixpath.normpath(unquote(path[len(root):]) or ".")
+    else:
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(referrer), unquote(path)))
     if joined == "." or joined.startswith("../") or joined == ".." or joined.startswith("/"):
         return None
     return joined

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wcmatch import glob
 
-from ..errors import AssetbuildError, BuildFailed, ConfigError, SourceError
+from ..errors import AssetbuildError, BuildFailed, ConfigError, SourceError, closest
 from .config import SASS_SUFFIXES, Config, bundle_kind
 from .folders import walk
 
@@ -20,10 +20,19 @@ TEMPLATE_SUFFIXES = (".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".txt"
 
 @dataclass(frozen=True)
 class SourceTree:
-    """Every file under ``source`` (after ``exclude``): logical name (a relative POSIX path) -> path on disk."""
+    """Every file under ``source`` (after ``exclude``): logical name (a relative POSIX path) -> path on disk.
+
+    ``excluded`` holds the files ``exclude`` matched: not published on their own, but still a bundle
+    input or a reference target (a vendor package's fonts that its CSS reaches, SPEC section 2).
+    """
 
     root: Path
     files: Mapping[str, str]
+    excluded: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def all_files(self) -> dict[str, str]:
+        return {**self.files, **self.excluded}
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,14 @@ class Plan:
     @property
     def published(self) -> frozenset[str]:
         return frozenset(self.bundles) | frozenset(self.plain)
+
+    @property
+    def on_demand(self) -> dict[str, str]:
+        """Files published only if a published file references them: bundle inputs and excluded
+        files (Sass sources never: they are compiled, not served)."""
+        inputs = {i: self.tree.all_files[i] for group in self.bundles.values() for i in group}
+        return {name: path for name, path in sorted({**self.tree.excluded, **inputs}.items())
+                if name not in self.published and not name.lower().endswith(SASS_SUFFIXES)}
 
 
 def scan(config: Config) -> SourceTree:
@@ -52,6 +69,7 @@ def scan(config: Config) -> SourceTree:
     # The build's own folders never count as sources, even when configured inside `source`.
     own = {os.path.realpath(config.output), os.path.realpath(config.cache_dir)}
     files: dict[str, str] = {}
+    left_out: dict[str, str] = {}
     errors: list[AssetbuildError] = []
     stack = [(str(root), "", real_root)]
     while stack:
@@ -82,12 +100,12 @@ def scan(config: Config) -> SourceTree:
             if entry.is_dir():
                 if not _inside(real_folder, real) and real not in own:  # a link to a holding folder would loop
                     below.append((entry.path, logical + "/", real))
-            elif entry.is_file() and not (excluded and excluded(logical)):
-                files[logical] = entry.path
+            elif entry.is_file():
+                (left_out if excluded and excluded(logical) else files)[logical] = entry.path
         stack.extend(reversed(below))
     if errors:
         raise BuildFailed(errors)
-    return SourceTree(root=root, files=dict(sorted(files.items())))
+    return SourceTree(root=root, files=dict(sorted(files.items())), excluded=dict(sorted(left_out.items())))
 
 
 def _inside(real: str, folder: str) -> bool:
@@ -136,12 +154,14 @@ def plan(config: Config, tree: SourceTree) -> Plan:
                 if not matched:
                     errors.append(ConfigError(f"bundle {output!r}: glob {pattern!r} matches no file", config.origin))
                 matched = [n for n in matched if not _is_partial(n)]
-            elif pattern in tree.files:
+            elif pattern in tree.files or pattern in tree.excluded:  # named: excluded files too
                 matched = [pattern]
             else:
+                hint = closest(pattern, [*names, *tree.excluded], n=1)
                 errors.append(ConfigError(
                     f"bundle {output!r}: input {pattern!r} does not exist "
-                    f"({config.display(config.source / pattern)})", config.origin))
+                    + (f"(did you mean {hint[0]!r}?)" if hint else f"({config.display(config.source / pattern)})"),
+                    config.origin))
                 matched = []
             for name in matched:
                 if bundle_kind(name) != kind:
@@ -171,12 +191,15 @@ def _is_partial(name: str) -> bool:
     return base.startswith("_") and base.lower().endswith(SASS_SUFFIXES)
 
 
-def template_files(folder: Path | None) -> list[Path]:
-    """Every file under the templates folder, in sorted order: the build checks the pages among
-    them (``is_page``) and whatever they include, so a change to any of them counts."""
-    if folder is None or not folder.is_dir():
-        return []
-    return sorted(Path(entry.path) for _, _, others in walk(str(folder)) for entry in others if entry.is_file())
+def template_files(folders: Iterable[Path]) -> list[Path]:
+    """Every file under each of ``folders``, folder by folder, sorted: the build checks the pages
+    among them (``is_page``) and whatever they include, so a change to any of them counts."""
+    found: dict[Path, None] = {}
+    for folder in folders:
+        if folder.is_dir():
+            found.update(dict.fromkeys(sorted(
+                Path(entry.path) for _, _, others in walk(str(folder)) for entry in others if entry.is_file())))
+    return list(found)
 
 
 def is_page(path: Path) -> bool:

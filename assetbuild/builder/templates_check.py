@@ -21,16 +21,17 @@ HELPERS = frozenset({"asset_url", "asset_tag"})
 
 
 def check_templates(
-    folder: Path | None,
+    folders: Iterable[Path],
     assets: Iterable[str],
     display: Callable[[Path], str],
     warn: Callable[[str], None],
 ) -> list[AssetbuildError]:
-    """Every unknown asset name and syntax error under ``folder``; warnings go to ``warn``."""
+    """Every unknown asset name and syntax error under ``folders``; warnings go to ``warn``."""
     known = frozenset(assets)
     env = jinja2.Environment()
     errors: list[AssetbuildError] = []
-    every = template_files(folder)
+    folders = list(folders)
+    every = template_files(folders)
     queue = [p for p in every if is_page(p)]
     reachable = set(every)
     checked: set[Path] = set()
@@ -49,8 +50,7 @@ def check_templates(
         except jinja2.TemplateSyntaxError as err:
             errors.append(SourceError(shown, f"template syntax: {err.message}", err.lineno))
             continue
-        assert folder is not None
-        queue += [t for t in _included(tree, folder) if t in reachable and t not in checked]
+        queue += [t for t in _included(tree, folders, reachable) if t not in checked]
         for call in tree.find_all(nodes.Call):
             if not (isinstance(call.node, nodes.Name) and call.node.name in HELPERS):
                 continue
@@ -69,14 +69,19 @@ def check_templates(
     return errors
 
 
-def _included(tree: nodes.Template, folder: Path) -> list[Path]:
+def _included(tree: nodes.Template, folders: list[Path], reachable: set[Path]) -> list[Path]:
     """The files a template includes, extends or imports by a literal name, whatever their suffix
-    (``.inc``, ``.tpl``, ``.njk``): the loader reaches them, so the build checks them too."""
+    (``.inc``, ``.tpl``, ``.njk``): the loader reaches them (in the first folder that has them),
+    so the build checks them too."""
     found = []
     for node in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
         target = node.template
         names = target.items if isinstance(target, (nodes.List, nodes.Tuple)) else [target]
         for name in names:
             if isinstance(name, nodes.Const) and isinstance(name.value, str):
-                found.append(Path(os.path.normpath(folder / name.value)))
+                for folder in folders:
+                    path = Path(os.path.normpath(folder / name.value))
+                    if path in reachable:
+                        found.append(path)
+                        break
     return found
