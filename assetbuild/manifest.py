@@ -101,14 +101,16 @@ class Manifest:
 def _read_json(path: Path) -> Any:
     try:
         with open(path, "rb") as f:
-            raw = f.read(MAX_MANIFEST_BYTES + 1)
+            # The size first: a huge file is refused without reading it.
+            too_big = os.fstat(f.fileno()).st_size > MAX_MANIFEST_BYTES
+            raw = b"" if too_big else f.read(MAX_MANIFEST_BYTES + 1)
     except FileNotFoundError:
         raise ManifestError(f"{path}: no manifest here (run `assetbuild build` first?)") from None
     except IsADirectoryError:
         raise ManifestError(f"{path}: is a folder, not a manifest file") from None
     except OSError as err:
         raise ManifestError(f"{path}: cannot read: {err.strerror}") from None
-    if len(raw) > MAX_MANIFEST_BYTES:
+    if too_big or len(raw) > MAX_MANIFEST_BYTES:
         raise ManifestError(f"{path}: larger than {MAX_MANIFEST_BYTES} bytes, not a manifest")
     try:
         text = raw.decode("utf-8")
