@@ -59,7 +59,40 @@ def fsync_folder(folder: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
-def fsync_tree(top: str | os.PathLike[str]) -> None:
-    """Flush every folder of a tree (its files are flushed as they are written)."""
-    for folder, _, _ in walk(os.fspath(top)):
+def flush_tree(top: str | os.PathLike[str]) -> None:
+    """Flush every file and folder of a tree to disk before it is published.
+
+    One ``syncfs`` of the tree's filesystem where Linux offers it: for a release of thousands
+    of files it costs a fraction of one ``fsync`` per file (each of which can wait for its own
+    journal commit). Elsewhere, every file and folder is flushed one by one.
+    """
+    top = os.fspath(top)
+    if _syncfs(top):
+        return
+    for folder, _, others in walk(top):
+        for entry in others:
+            if entry.is_file(follow_symlinks=False):
+                fd = os.open(entry.path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
         fsync_folder(folder)
+
+
+def _syncfs(path: str) -> bool:
+    """``syncfs(2)`` on the filesystem holding ``path``; False where it is not available."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        syncfs = libc.syncfs
+    except (OSError, AttributeError):
+        return False
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if syncfs(fd) != 0:
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), path)
+    finally:
+        os.close(fd)
+    return True

@@ -27,7 +27,7 @@ from ..manifest import MANIFEST_NAME, MANIFEST_VERSION, MAX_MANIFEST_BYTES
 from .compress import SUFFIXES
 from .current import RELEASES, TEMP_PREFIX, current_release
 from .fingerprint import Published
-from .folders import fsync_folder, fsync_tree, remove_tree
+from .folders import flush_tree, fsync_folder, remove_tree
 from .lock import flock_folder
 
 FILE_MODE = 0o644
@@ -162,7 +162,7 @@ class Staging:
         if looks_complete(final, release.manifest):
             return False
         write_file(self.path / MANIFEST_NAME, release.manifest)  # last: it vouches for the rest
-        fsync_tree(self.path)
+        flush_tree(self.path)  # on disk before the rename can make it visible
         if os.path.lexists(final):
             aside = final.with_name(f"{TEMP_PREFIX}damaged-{secrets.token_hex(4)}")
             os.rename(final, aside)
@@ -232,12 +232,10 @@ def _make_folders(staging: Path, rel: str) -> None:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Create ``path`` with ``data``, flushed to disk before it can be published by a rename."""
+    """Create ``path`` with ``data`` (flushed to disk with the whole folder by ``Staging.place``)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(fd)
 
 
 def _link_same(old: Path, new: Path, data: bytes) -> bool:
