@@ -222,9 +222,9 @@ def listing(output: Path) -> list[str]:
 def test_files_and_folders_are_flushed_before_each_publishing_rename(tmp_path: Path) -> None:
     site = write_project(tmp_path / "s", SITE, BUNDLES)
     trace = tmp_path / "trace"
-    result = subprocess.run(["strace", "-f", "-qq", "-o", str(trace), "-e",
-                             "trace=fsync,syncfs,rename,renameat,renameat2", sys.executable, "-m", "assetbuild",
-                             "build", "--no-cache", "--jobs", "1"], cwd=site, capture_output=True, text=True, timeout=300)
+    command = ["strace", "-f", "-qq", "-o", str(trace), "-e", "trace=fsync,syncfs,rename,renameat,renameat2",
+               sys.executable, "-m", "assetbuild", "build", "--no-cache", "--jobs", "1"]
+    result = subprocess.run(command, cwd=site, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     calls = [line.split(None, 1)[1] for line in trace.read_text().splitlines() if "resumed" not in line]
     renames = [i for i, c in enumerate(calls) if c.startswith("rename") and "/releases/.tmp-" in c]
