@@ -33,14 +33,14 @@ class Written:
 
 def finish(
     config: Config, release: Release | str, staging: Staging | None, ticket: Ticket, wait: bool,
-    archive: Path | None = None,
+    archive: Path | None = None, digest: str | None = None,
 ) -> Written | None:
     """Make ``release`` current: from ``staging``, or (None) as it already is on disk; then, if
     ``current`` moved, keep only ``config.keep`` releases.
 
     Returns None when there is no staging and the release on disk is missing or incomplete:
     the caller builds it. ``release`` is a ``Release`` (its manifest is compared byte for
-    byte) or only an id (the manifest must hash to it).
+    byte) or only an id (the manifest must have the SHA-256 ``digest``, or hash to the id).
     """
     output = config.output
     release_id, manifest = (release.id, release.manifest) if isinstance(release, Release) else (release, None)
@@ -48,7 +48,7 @@ def finish(
     with locked(output, wait), writing(output):
         check_link(output)
         if staging is None:
-            if not looks_complete(final, manifest):
+            if not looks_complete(final, manifest, digest):
                 return None
             created = False
         else:

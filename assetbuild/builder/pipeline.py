@@ -7,6 +7,7 @@ An unchanged tree is recognised by its stamp before any of that work (``stamp.py
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import sys
@@ -97,7 +98,8 @@ def build(
         extra = [(path, path) for path in outside]
         extra_stamp = stamp(config, extra) if extra else ""
         if extra_stamp is not None:
-            entry = {"result": asdict(result), "outside": outside, "outside_stamp": extra_stamp}
+            entry = {"result": asdict(result), "outside": outside, "outside_stamp": extra_stamp,
+                     "manifest": _digest_of(result.path / MANIFEST_NAME)}
             cache.put("noop", build_stamp, json.dumps(entry, default=str).encode())
     return replace(result, seconds=time.perf_counter() - started)
 
@@ -119,11 +121,19 @@ def _unchanged(
                                 "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
     except (ValueError, TypeError, KeyError):
         return None
-    written = finish(config, result.release, None, ticket, wait, archive)
+    written = finish(config, result.release, None, ticket, wait, archive, entry.get("manifest"))
     if written is None:
         return None
     _tell_superseded(written, result.release, warn)
     return replace(result, created=False, switched=written.switched, compiled=False, pruned=written.pruned)
+
+
+def _digest_of(path: Path) -> str | None:
+    """The SHA-256 of the manifest a build made: a no-op build checks the release against it."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _tell_superseded(written: Written, release_id: str, warn: Callable[[str], None]) -> None:
