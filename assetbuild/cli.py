@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_USAGE, AssetbuildError, BuildFailed
+from .errors import EXIT_USAGE, AssetbuildError, BuildFailed, ConfigError
 
 
 def main_parser() -> argparse.ArgumentParser:
@@ -44,6 +44,18 @@ def main_parser() -> argparse.ArgumentParser:
     clean.add_argument("--config", metavar="FILE")
     clean.add_argument("--output", metavar="DIR")
     clean.add_argument("--wait", action="store_true", help="wait for a running build")
+
+    publish = commands.add_parser("publish", help="upload a release to S3-compatible storage (or --gc old keys)")
+    publish.add_argument("release", nargs="?", metavar="RELEASE_DIR", help="default: <output>/current")
+    publish.add_argument("--to", required=True, metavar="s3://BUCKET/PREFIX", help="where to publish")
+    publish.add_argument("--endpoint-url", metavar="URL", help="a store other than AWS (MinIO, R2, ...)")
+    publish.add_argument("--dry-run", action="store_true", help="list what would be uploaded or deleted")
+    publish.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    publish.add_argument("--jobs", type=_positive, default=16, metavar="N", help="parallel uploads (default: 16)")
+    publish.add_argument("--gc", action="store_true", help="delete keys the newest releases do not use")
+    publish.add_argument("--keep", type=_positive, metavar="N", help="with --gc: releases whose keys are kept")
+    publish.add_argument("--grace", default="1d", metavar="DURATION", help="with --gc: spare younger keys (1d)")
+    publish.add_argument("--config", metavar="FILE")
     return parser
 
 
@@ -55,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if exit_.code else 0
     previous = _stop_cleanly_on_sigterm()
     try:
-        return {"build": _build, "watch": _watch, "verify": _verify, "clean": _clean}[args.command](args)
+        commands = {"build": _build, "watch": _watch, "verify": _verify, "clean": _clean, "publish": _publish}
+        return commands[args.command](args)
     except Terminated:
         return 128 + signal.SIGTERM
     except BrokenPipeError:
@@ -204,6 +217,26 @@ def _clean(args: argparse.Namespace) -> int:
         removed = clean(config.output, args.keep or config.keep)
     for path in removed:
         print(f"removed {path}")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from .publish import Store, collect_garbage, parse_duration, parse_target, publish
+    from .publish.report import as_dict, gc_text, publish_text
+
+    if args.gc != (args.keep is not None) or (args.gc and args.release):
+        raise ConfigError("use `publish RELEASE_DIR --to ...` or `publish --gc --keep N --to ...`")
+    store = Store(parse_target(args.to), args.endpoint_url, workers=args.jobs)
+    if args.gc:
+        gc = collect_garbage(store, args.keep, parse_duration(args.grace), dry_run=args.dry_run)
+        print(json.dumps(as_dict(gc), indent=2) if args.json else gc_text(gc))
+        return 0
+    from .builder.verify import release_of
+
+    folder = release_of(Path(args.release) if args.release else _config(args).output)
+    result = publish(folder, store, dry_run=args.dry_run, workers=args.jobs,
+                     progress=None if args.json else _progress_printer())
+    print(json.dumps(as_dict(result), indent=2) if args.json else publish_text(result))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Jinja2 helpers: ``asset_url(name)`` and ``asset_tag(name, **attrs)`` as plain globals.
+"""Jinja2 helpers: ``asset_url(name)``, ``asset_tag(name, **attrs)`` and ``asset_importmap()`` as plain globals.
 
 Plain functions, not a template tag, so the build can find every call in a
 template's syntax tree and check the names before anything is deployed.
@@ -6,6 +6,7 @@ template's syntax tree and check the names before anything is deployed.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import jinja2
@@ -18,10 +19,19 @@ _SCRIPT_TYPES = ("text/javascript", "application/javascript")
 
 
 def install(env: jinja2.Environment, manifest: Manifest) -> jinja2.Environment:
-    """Add ``asset_url`` and ``asset_tag`` to ``env.globals``; returns ``env``."""
+    """Add ``asset_url``, ``asset_tag`` and ``asset_importmap`` to ``env.globals``; returns ``env``."""
     env.globals["asset_url"] = manifest.url
     env.globals["asset_tag"] = lambda name, **attrs: asset_tag(manifest, name, **attrs)
+    env.globals["asset_importmap"] = lambda: asset_importmap(manifest)
     return env
+
+
+def asset_importmap(manifest: Manifest) -> Markup:
+    """``<script type="importmap">`` with the release's hashed URLs and their integrity; it must
+    come before any module script of the page."""
+    # "<" escaped, so no URL or name can close the script element early.
+    text = json.dumps(manifest.importmap(), sort_keys=True, ensure_ascii=False).replace("<", "\\u003c")
+    return Markup(f'<script type="importmap">{text}</script>')
 
 
 def asset_tag(manifest: Manifest, name: str, **attrs: Any) -> Markup:
@@ -36,7 +46,14 @@ def asset_tag(manifest: Manifest, name: str, **attrs: Any) -> Markup:
     if entry.type in _STYLE_TYPES:
         return Markup(f'<link rel="stylesheet" href="{escape(url)}"{_attributes(base, attrs)}>')
     if entry.type in _SCRIPT_TYPES:
-        return Markup(f'<script src="{escape(url)}"{_attributes(base, attrs)}></script>')
+        preload = ""
+        if attrs.get("type") == "module":  # the static import closure, fetched at once, not level by level
+            preload = "".join(
+                f'<link rel="modulepreload" href="{escape(manifest.url(dep))}"'
+                f'{_attributes({"integrity": manifest.integrity(dep), "crossorigin": "anonymous"}, {})}>\n'
+                for dep in manifest.preloads(name)
+            )
+        return Markup(f'{preload}<script src="{escape(url)}"{_attributes(base, attrs)}></script>')
     raise ValueError(f"asset_tag makes tags for stylesheets and scripts; use asset_url({name!r}) for {entry.type}")
 
 

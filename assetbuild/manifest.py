@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -36,18 +36,32 @@ class Entry:
     encodings: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class ModuleGraph:
+    """What the manifest says about ES modules: each module's imports and the configured import map."""
+
+    imports: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    dynamic_imports: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    bare: Mapping[str, str] = field(default_factory=dict)  # bare specifier (or "/"-ended prefix) -> logical name
+    mode: str = "rewrite"  # "importmap": modules keep their specifiers, the import map maps their URLs
+
+
 class Manifest:
     """Logical names to URLs for one release."""
 
     def __init__(
-        self, entries: Mapping[str, Entry], url_prefix: str, release: str, path: Path | None = None
+        self, entries: Mapping[str, Entry], url_prefix: str, release: str, path: Path | None = None,
+        modules: ModuleGraph | None = None,
     ) -> None:
         self.entries = dict(entries)
         self.url_prefix = url_prefix
         self.release = release
         self.path = path
+        self.modules = modules or ModuleGraph()
         # File names may hold spaces, '#', '?' or any Unicode: a URL needs them percent-encoded.
         self._urls = {name: url_prefix + quote(e.file) for name, e in self.entries.items()}
+        self._importmap: dict[str, dict[str, str]] | None = None
+        self._preloads: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Manifest:
@@ -64,7 +78,7 @@ class Manifest:
         prefix = os.environ.get("ASSETBUILD_URL_PREFIX") or prefix
         if not prefix.endswith("/"):
             prefix += "/"
-        return cls(entries, prefix, release, where)
+        return cls(entries, prefix, release, where, _parse_modules(data, where))
 
     @property
     def release_dir(self) -> Path | None:
@@ -88,6 +102,32 @@ class Manifest:
         except KeyError:
             raise AssetNotFound(name, self.entries) from None
 
+    def importmap(self) -> dict[str, dict[str, str]]:
+        """The page's import map, ``{"imports": ..., "integrity": ...}``, with hashed URLs.
+
+        A prefix entry (``"lit/"``) becomes one entry per file under its folder: mapped onto the
+        folder, the browser would ask for unhashed names, which are not served. With
+        ``modules = "importmap"`` every module's unhashed URL maps to its hashed one.
+        """
+        if self._importmap is None:
+            self._importmap = _importmap(self)
+        return self._importmap
+
+    def preloads(self, name: str) -> tuple[str, ...]:
+        """Every module ``name`` imports statically, directly or not, in a stable order: what a
+        page should ``modulepreload`` so the browser does not discover them one level at a time."""
+        if name not in self._preloads:
+            seen: dict[str, None] = {}
+            todo = list(reversed(self.modules.imports.get(self.entry(name).name, ())))
+            while todo:
+                current = todo.pop()
+                if current in seen or current == name or current not in self.entries:
+                    continue
+                seen[current] = None
+                todo.extend(reversed(self.modules.imports.get(current, ())))
+            self._preloads[name] = tuple(seen)
+        return self._preloads[name]
+
     def __contains__(self, name: object) -> bool:
         return name in self.entries
 
@@ -96,6 +136,44 @@ class Manifest:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+
+def _importmap(manifest: Manifest) -> dict[str, dict[str, str]]:
+    graph = manifest.modules
+    mapped: dict[str, str] = {}  # specifier -> logical name
+    for specifier, target in graph.bare.items():
+        if specifier.endswith("/"):
+            under = (name for name in manifest.entries if name.startswith(target))
+            mapped.update({specifier + name[len(target):]: name for name in under})
+        elif target in manifest.entries:
+            mapped[specifier] = target
+    modules = {n for n in manifest.entries if n in graph.imports}
+    modules |= {t for found in (graph.imports, graph.dynamic_imports) for ts in found.values() for t in ts}
+    modules = {n for n in modules if n in manifest.entries}
+    if graph.mode == "importmap":
+        mapped.update({manifest.url_prefix + quote(name): name for name in modules})
+    imports = {specifier: manifest.url(name) for specifier, name in sorted(mapped.items())}
+    integrity = {manifest.url(n): manifest.entries[n].integrity for n in sorted(modules | set(mapped.values()))}
+    return {"imports": imports, "integrity": integrity}
+
+
+def _parse_modules(data: Mapping[str, Any], path: Path) -> ModuleGraph:
+    """The ``imports``, ``dynamic_imports``, ``importmap`` and ``modules`` keys (all optional)."""
+    def names(value: Any, what: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ManifestError(f"{path}: not an assetbuild manifest: {what} is not a list of names")
+        return tuple(value)
+
+    imports, dynamic = {}, {}
+    for name, raw in data["assets"].items():
+        if "imports" in raw:
+            imports[name] = names(raw["imports"], f"asset {name!r}: 'imports'")
+            dynamic[name] = names(raw.get("dynamic_imports", []), f"asset {name!r}: 'dynamic_imports'")
+    bare = data.get("importmap", {})
+    if not isinstance(bare, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in bare.items()):
+        raise ManifestError(f"{path}: not an assetbuild manifest: 'importmap' is not an object of names")
+    mode = data.get("modules", "rewrite")
+    return ModuleGraph(imports, dynamic, dict(bare), mode if mode == "importmap" else "rewrite")
 
 
 def _read_json(path: Path) -> Any:

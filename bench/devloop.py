@@ -1,11 +1,13 @@
 """The edit-to-screen time of development mode: from writing a Sass partial to the new style in Chromium.
 
-    python bench/devloop.py [--edits N] [--sass libsass|dart] [--project DIR]
+    python bench/devloop.py [--edits N] [--sass libsass|dart] [--bootstrap]
 
 Runs `assetbuild watch` and the demo app (gunicorn, ASSETBUILD_DEV=1) on a copy of this
-repository's demo site (or of --project, a folder with pyproject.toml and a stylesheet whose
-`.site-header` background comes from `$brand`), opens the page in Debian's Chromium, then
-edits `$brand` N times and prints each time from the write to the changed computed style.
+repository's demo site, opens the page in Debian's Chromium, then edits the colour of the
+page header N times and prints each time from the write to the changed computed style.
+The edited file is the demo's `_variables.scss`; with --bootstrap the stylesheet also
+compiles Bootstrap 5.3 (from npm, through `load_paths = ["node_modules"]`) and the edited
+file is Bootstrap's own `scss/_variables.scss` (`$blue`, which the header then uses).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "bench"))
 
 from conftest import CHROMIUM, CHROMIUM_FLAGS, Gunicorn  # noqa: E402
 from watching import Watcher  # noqa: E402
@@ -39,22 +42,30 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--edits", type=int, default=5)
     parser.add_argument("--sass", choices=["libsass", "dart"], default=None)
-    parser.add_argument("--project", type=Path, default=REPO)
+    parser.add_argument("--bootstrap", action="store_true", help="compile Bootstrap 5.3 too and edit its partial")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "site"
         for folder in ("static_src", "templates"):
-            shutil.copytree(args.project / folder, root / folder)
-        config = (args.project / "pyproject.toml").read_text()
-        if args.sass:
-            config = config.replace("[tool.assetbuild]\n", f'[tool.assetbuild]\nsass = "{args.sass}"\n', 1)
+            shutil.copytree(REPO / folder, root / folder)
+        config = (REPO / "pyproject.toml").read_text()
+        settings = [f'sass = "{args.sass}"'] if args.sass else []
+        partial, variable = root / "static_src/scss/_variables.scss", "$brand"
+        if args.bootstrap:
+            from make_corpus import fetch_package
+
+            shutil.copytree(fetch_package("bootstrap", "5.3.3"), root / "node_modules/bootstrap")
+            with open(root / "static_src/scss/app.scss", "a") as f:
+                f.write('\n@import "bootstrap/scss/bootstrap";\n.site-header { background: $blue; }\n')
+            settings.append('load_paths = ["node_modules"]')
+            partial, variable = root / "node_modules/bootstrap/scss/_variables.scss", "$blue"
+        config = config.replace("[tool.assetbuild]\n", "[tool.assetbuild]\n" + "".join(s + "\n" for s in settings), 1)
         (root / "pyproject.toml").write_text(config)
         past = time.time() - 10
         for path in root.rglob("*"):
             os.utime(path, (past, past))
-        partial = next(p for p in (root / "static_src").rglob("_variables.scss"))
         watcher = Watcher(root)
         watcher.expect("built release", timeout=300)
         server = Gunicorn(root, workers=1, env={"ASSETBUILD_DEV": "1", "GUNICORN_CMD_ARGS": "--threads 8"})
@@ -66,7 +77,8 @@ def main(argv: list[str] | None = None) -> None:
                 page.goto(server.url + "/", wait_until="networkidle")
                 for n in range(args.edits):
                     colour = COLOURS[n % len(COLOURS)]
-                    text = re.sub(r"\$brand: #[0-9a-f]{6};", f"$brand: {colour};", partial.read_text())
+                    text = re.sub(re.escape(variable) + r": +#[0-9a-f]{6}", f"{variable}: {colour}",
+                                  partial.read_text(), count=1)
                     started = time.perf_counter()
                     partial.write_text(text)
                     page.wait_for_function(f"{HEADER} === '{rgb(colour)}'", polling="raf", timeout=60_000)
@@ -76,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             server.stop()
             watcher.stop()
-    compiler = args.sass or "configured"
+    compiler = (args.sass or "default") + (" +bootstrap" if args.bootstrap else "")
     print(f"sass={compiler}: edit to screen, {len(times)} edits: median {statistics.median(times):.3f} s, "
           f"min {min(times):.3f} s, max {max(times):.3f} s")
 

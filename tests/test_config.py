@@ -26,6 +26,7 @@ FILES = {"css/a.css": ".a{}", "js/a.js": "var a;", "scss/s.scss": "a{b:c}"}
         ({}, {"out.txt": ["css/a.css"]}, "an output must end in .css or .js"),
         ({}, {"../out.css": ["css/a.css"]}, "must be a relative path inside the release"),
         ({"source": "nothing_here"}, {}, "'source' folder nothing_here does not exist"),
+        ({"modules": "bundle"}, {}, "'modules' takes 'rewrite' or 'importmap', not 'bundle'"),
     ],
 )
 def test_configuration_errors(tmp_path: Path, settings: dict, bundles: dict, message: str) -> None:
@@ -147,3 +148,20 @@ def test_unusable_output_folder_is_one_line(tmp_path: Path, output: str) -> None
     assert result.returncode == 2
     assert result.stderr.startswith(f"{output}: error: ")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("importmap", "message"), [
+    ({"vue": 3}, "importmap 'vue': must map to a logical name"),
+    ({"./x.js": "x.js"}, "importmap './x.js': only bare specifiers go here"),
+    ({"vue": "../vue.js"}, "importmap 'vue': '../vue.js' must be a path relative to the source folder"),
+    ({"lit/": "vendor/lit.js"}, "importmap 'lit/': a prefix (ending in '/') maps onto a folder"),
+    ({"lit": "vendor/lit/"}, "importmap 'lit': a prefix (ending in '/') maps onto a folder"),
+])
+def test_importmap_entries_are_checked(importmap: dict, message: str) -> None:
+    from assetbuild.builder.config import from_mapping
+    from assetbuild.errors import BuildFailed
+
+    with pytest.raises(BuildFailed) as failed:
+        from_mapping({"importmap": importmap}, Path("/p"), "pyproject.toml [tool.assetbuild]")
+    assert failed.value.exit_code == 2
+    assert f"pyproject.toml [tool.assetbuild]: error: {message}" in str(failed.value)

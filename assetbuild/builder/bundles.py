@@ -5,8 +5,8 @@ webassets' ``Bundle`` joins the inputs and runs the filters; its run-time habits
 is a pure function of the files. Three filters are ours, because webassets' own do
 not give what a release needs:
 
-- ``ReadSource`` opens every input: Sass through libsass *with* its source map, whose
-  ``sources`` are the exact list of files the compiler read (webassets cannot see
+- ``ReadSource`` opens every input: Sass through the configured compiler (``sass_compile``)
+  *with* its source map and the exact list of files it read (webassets cannot see
   partials); everything else as strict UTF-8, so a broken file is named, not mangled.
 - ``RebaseReferences`` moves each input's relative ``url()`` / ``@import`` from the
   input's folder to the bundle's, and reports the ones that lead nowhere.
@@ -16,9 +16,7 @@ not give what a release needs:
 
 from __future__ import annotations
 
-import functools
 import io
-import json
 import os
 import posixpath
 import re
@@ -27,22 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sass
 from webassets import Bundle, Environment
 from webassets.exceptions import BuildError
 from webassets.filter import Filter, get_filter
 
 from ..errors import AssetbuildError, BuildFailed, SourceError
 from . import references, sourcemaps
+from .bundle_cache import ABSENT
 from .config import SASS_SUFFIXES, bundle_kind
+from .sass_compile import SassOptions, SassWarning, compile_sass
 
-_SASS_WHERE = re.compile(r"on line (\d+):(\d+) of (.+?)(?:, in [^\n]*)?\n")
-_OUTSIDE = re.compile(r"ImportOutsideSource: (.+)")
 _SPACE = re.compile(r"\s")
-
-
-class ImportOutsideSource(Exception):
-    """Raised inside libsass's importer hook; libsass reports it at the @import's line."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +47,7 @@ class CompiledBundle:
     inputs: tuple[str, ...]
     dependencies: tuple[str, ...]
     source_map: Mapping[str, Any] | None = None
+    warnings: tuple[SassWarning, ...] = ()
 
 
 @dataclass
@@ -65,8 +59,10 @@ class _Collector:
     published: frozenset[str]
     unpublished: Mapping[str, str]  # logical name -> why it is not published
     display: Any
+    sass: SassOptions
     url_root: str = ""  # the URL prefix's path: root-absolute references under it are ours
     errors: list[AssetbuildError] = field(default_factory=list)
+    warnings: list[SassWarning] = field(default_factory=list)
     dependencies: dict[str, None] = field(default_factory=dict)
     maps: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -91,35 +87,27 @@ class ReadSource(Filter):
         logical = c.logical(source_path) or source_path
         c.dependencies[logical] = None
         if not source_path.lower().endswith(SASS_SUFFIXES):
+            raw = Path(source_path).read_bytes()
             try:
-                out.write(Path(source_path).read_bytes().decode("utf-8"))
+                out.write(raw.decode("utf-8"))
             except UnicodeDecodeError as err:
                 c.errors.append(SourceError(c.display(Path(source_path)),
                                             f"not valid UTF-8 (byte {err.start}); save the file as UTF-8"))
+                return
+            if bundle_kind(c.name) == "js":
+                c.errors.extend(_script_problems(raw, c.display(Path(source_path)), c.name))
             return
         try:
-            css, raw_map = sass.compile(
-                filename=source_path, source_map_filename=source_path + ".map",
-                source_map_contents=True, output_style="compressed", omit_source_map_url=True,
-                importers=[(0, functools.partial(_refuse_outside, c.root))],
-            )
-        except sass.CompileError as err:
-            c.errors.append(_sass_error(str(err), source_path, c.display))
+            compiled = compile_sass(source_path, c.sass, c.display)
+        except BuildFailed as failed:
+            c.errors.extend(failed.errors)
             return
-        except UnicodeDecodeError as err:
-            c.errors.append(SourceError(c.display(Path(source_path)), f"not valid UTF-8: {err.reason}"))
-            return
-        source_map = json.loads(raw_map)
-        folder = os.path.dirname(source_path)
-        for source in source_map["sources"]:
-            read = c.logical(os.path.join(folder, source))
-            if read is None:
-                c.errors.append(SourceError(c.display(Path(source_path)),
-                                            f"imports {source!r}, which is outside the source folder"))
-            else:
-                c.dependencies[read] = None
-        c.maps[logical] = source_map
-        out.write(css)
+        for path in compiled.read:  # files outside source (load paths) by absolute path
+            c.dependencies[c.logical(path) or path] = None
+        c.dependencies.update(dict.fromkeys(ABSENT + path for path in compiled.absent))
+        c.maps[logical] = dict(compiled.source_map)
+        c.warnings.extend(compiled.warnings)
+        out.write(compiled.css)
 
 
 class RebaseReferences(Filter):
@@ -182,10 +170,11 @@ def compile_bundle(
     published: frozenset[str],
     unpublished: Mapping[str, str],
     display: Any,
+    sass: SassOptions,
     url_root: str = "",
 ) -> CompiledBundle:
     """Run one bundle through webassets; raise ``BuildFailed`` with every error it found."""
-    collector = _Collector(root, name, published, unpublished, display, url_root)
+    collector = _Collector(root, name, published, unpublished, display, sass, url_root)
     env = Environment(
         directory=str(root), url="/", auto_build=False, cache=False, manifest=False,
         url_expire=False, updater=False, versions=False, debug=False,
@@ -208,16 +197,36 @@ def compile_bundle(
         raise BuildFailed(collector.errors)
     data = out.getvalue().encode("utf-8", "surrogateescape")
     source_map = _bundle_map(name, collector, inputs[0]) if single_sass else None
-    return CompiledBundle(name, data, inputs, tuple(collector.dependencies), source_map)
+    return CompiledBundle(name, data, inputs, tuple(collector.dependencies), source_map,
+                          tuple(collector.warnings))
+
+
+def _script_problems(data: bytes, shown: str, bundle: str) -> list[SourceError]:
+    """A classic-script bundle input must parse, and must not be an ES module: concatenated
+    modules keep their ``import`` lines, which a classic script cannot run."""
+    from .js_modules import STATIC, scan  # tree-sitter: only for script bundles
+
+    found = scan(data)
+    problems = []
+    if found.syntax_error:
+        line, col, message = found.syntax_error
+        problems.append(SourceError(shown, message, line, col))
+    if found.module_at:
+        problems.append(SourceError(shown, f"an ES module (import/export) cannot go into the classic-script bundle "
+                                    f"{bundle!r}; publish modules as files and load them with type=\"module\"",
+                                    *found.module_at))
+    for ref in found.specifiers:
+        if ref.kind != STATIC and references.is_local(ref.text):
+            problems.append(SourceError(shown, f"{ref.text!r} is relative to this file, which the bundle {bundle!r} "
+                                        "moves; publish this script as a file instead", ref.line, ref.col))
+    return problems
 
 
 def _bundle_map(name: str, collector: _Collector, entry: str) -> dict[str, Any]:
     """The Sass map with ``sources`` relative to where the bundle's map is published."""
     raw = collector.maps[entry]
-    entry_dir = posixpath.dirname(entry)
-    out_dir = posixpath.dirname(name) or "."
-    sources = [posixpath.relpath(posixpath.normpath(posixpath.join(entry_dir, s)), out_dir)
-               for s in raw["sources"]]
+    out_dir = os.path.join(collector.root, posixpath.dirname(name))
+    sources = [Path(os.path.relpath(s, out_dir)).as_posix() for s in raw["sources"]]
     return {"version": 3, "file": posixpath.basename(name), "sources": sources,
             "sourcesContent": raw.get("sourcesContent", []), "names": raw.get("names", []),
             "mappings": raw["mappings"]}
@@ -233,29 +242,21 @@ def _origin(
     if found is None:
         return c.display(c.root / logical), None, None
     index, line, col = found
-    source = posixpath.normpath(posixpath.join(posixpath.dirname(logical), source_map["sources"][index]))
-    return c.display(c.root / source), line, col
+    contents = source_map.get("sourcesContent") or []
+    if index < len(contents) and contents[index]:
+        line, col = _refine(contents[index], line, col, ref.text)
+    return c.display(Path(source_map["sources"][index])), line, col
 
 
-def _refuse_outside(root: Path, path: str, prev: str) -> None:
-    """libsass importer: let libsass resolve every @import itself, unless it leads outside ``root``."""
-    if "://" in path or path.startswith("url("):
-        return None
-    base = os.path.dirname(prev) if os.path.isabs(prev) else str(root)
-    target = os.path.normpath(os.path.join(base, path))
-    if not Path(target).is_relative_to(root):
-        raise ImportOutsideSource(f"@import {path!r} leads outside the source folder")
-    return None
-
-
-def _sass_error(message: str, entry: str, display: Any) -> SourceError:
-    """libsass's multi-line message as ``path:line:col: error: what``."""
-    outside = _OUTSIDE.search(message)
-    first = outside.group(1) if outside else message.strip().splitlines()[0].removeprefix("Error: ").strip()
-    where = _SASS_WHERE.search(message)
-    if not where:
-        return SourceError(display(Path(entry)), first)
-    path = Path(where.group(3))
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    return SourceError(display(path), first, int(where.group(1)), int(where.group(2)))
+def _refine(text: str, line: int, col: int, written: str) -> tuple[int, int]:
+    """The place of a reference inside the declaration a map points at: Dart Sass maps whole
+    declarations, libsass maps the ``url(`` itself; both lead to the ``url(`` (or the text) here."""
+    lines = text.split("\n")
+    if not 0 < line <= len(lines):
+        return line, col
+    rest = lines[line - 1][col - 1:]
+    at = rest.find(written, 0, len(rest.split(";")[0]) + len(written))
+    if at < 0:
+        return line, col
+    opening = rest.rfind("url(", 0, at)
+    return line, col + (opening if opening >= 0 else at)

@@ -15,6 +15,9 @@ COMPRESSORS = ("gzip", "br")
 CSS_INPUTS = (".css", ".scss", ".sass")
 JS_INPUTS = (".js", ".mjs")
 SASS_SUFFIXES = (".scss", ".sass")
+SASS_COMPILERS = ("dart", "libsass")
+DEFAULT_SASS = "dart"
+MODULE_MODES = ("rewrite", "importmap")
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,14 @@ class Config:
     keep: int = 5
     exclude: tuple[str, ...] = ("**/*.md",)
     bundles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    modules: str = "rewrite"
+    importmap: Mapping[str, str] = field(default_factory=dict)
     source_maps: bool = True
     follow_symlinks_outside: bool = False
+    sass: str = DEFAULT_SASS
+    load_paths: tuple[Path, ...] = ()
+    silence_deprecations: tuple[str, ...] = ()
+    fatal_deprecations: tuple[str, ...] = ()
     origin: str = "defaults"
 
     def display(self, path: Path) -> str:
@@ -53,8 +62,14 @@ DEFAULTS: dict[str, Any] = {
     "keep": 5,
     "exclude": ["**/*.md"],
     "bundles": {},
+    "modules": "rewrite",
+    "importmap": {},
     "source_maps": True,
     "follow_symlinks_outside": False,
+    "sass": DEFAULT_SASS,
+    "load_paths": [],
+    "silence_deprecations": [],
+    "fatal_deprecations": [],
 }
 
 
@@ -173,6 +188,10 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
         if not values[key]:
             bad(f"{key!r} must not be empty")
     bundles = _check_bundles(values["bundles"], bad)
+    load_paths = _check_sass(values, root, bad)
+    if values["modules"] not in MODULE_MODES:
+        bad(f"'modules' takes {' or '.join(map(repr, MODULE_MODES))}, not {values['modules']!r}")
+    _check_importmap(values["importmap"], bad)
     if errors:
         raise BuildFailed(errors)
 
@@ -189,8 +208,14 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
         keep=values["keep"],
         exclude=tuple(values["exclude"]),
         bundles=bundles,
+        modules=values["modules"],
+        importmap=dict(sorted(values["importmap"].items())),
         source_maps=values["source_maps"],
         follow_symlinks_outside=values["follow_symlinks_outside"],
+        sass=values["sass"],
+        load_paths=load_paths,
+        silence_deprecations=tuple(values["silence_deprecations"]),
+        fatal_deprecations=tuple(values["fatal_deprecations"]),
         origin=origin,
     )
 
@@ -237,6 +262,44 @@ def _check_bundles(raw: Mapping[str, Any], bad: Any) -> dict[str, tuple[str, ...
                 bad(f"{where}: input {item!r} must be relative to the source folder")
         bundles[name] = tuple(inputs)
     return bundles
+
+
+def _check_sass(values: Mapping[str, Any], root: Path, bad: Any) -> tuple[Path, ...]:
+    """The Sass keys (SPEC section 8); returns the load paths made absolute."""
+    if values["sass"] not in SASS_COMPILERS:
+        hint = closest(str(values["sass"]), SASS_COMPILERS)
+        bad(f"'sass' takes \"dart\" or \"libsass\", not {values['sass']!r}"
+            + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+    for key in ("load_paths", "silence_deprecations", "fatal_deprecations"):
+        if any(not isinstance(v, str) or not v for v in values[key]):
+            bad(f"{key!r} must be a list of non-empty strings")
+            return ()
+    for key in ("silence_deprecations", "fatal_deprecations"):
+        if values[key] and values["sass"] != "dart":
+            bad(f"{key!r} applies to Dart Sass only; set sass = \"dart\" or remove it")
+    found = []
+    for entry in values["load_paths"]:
+        path = Path(os.path.normpath(root / entry))
+        if not path.is_dir():
+            bad(f"'load_paths': folder {entry!r} does not exist ({path})")
+        elif path == Path(os.path.normpath(root / values["source"])):
+            bad(f"'load_paths': {entry!r} is the source folder itself, which Sass searches anyway")
+        found.append(path)
+    return tuple(found)
+
+
+def _check_importmap(raw: Mapping[str, Any], bad: Any) -> None:
+    """Bare specifier -> logical name; a ``/``-ended specifier maps a prefix onto a folder."""
+    for specifier, target in raw.items():
+        where = f"importmap {specifier!r}"
+        if not isinstance(target, str) or not target:
+            bad(f"{where}: must map to a logical name (a path inside the source folder)")
+        elif specifier.startswith(("./", "../", "/")) or ":" in specifier:
+            bad(f"{where}: only bare specifiers go here; relative ones are resolved by the build")
+        elif target.startswith("/") or ".." in target.split("/") or "://" in target:
+            bad(f"{where}: {target!r} must be a path relative to the source folder")
+        elif specifier.endswith("/") != target.endswith("/"):
+            bad(f"{where}: a prefix (ending in '/') maps onto a folder (ending in '/'), and only then")
 
 
 def _kind(t: type) -> str:

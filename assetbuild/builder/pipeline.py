@@ -18,8 +18,8 @@ from pathlib import Path
 
 from ..errors import AssetbuildError, BuildFailed, SourceError
 from ..manifest import MANIFEST_NAME
-from . import references
-from .bundle_cache import compile_cached
+from . import js_modules, references
+from .bundle_cache import ABSENT, compile_cached, external_signature
 from .cache import Cache, key_of
 from .config import SASS_SUFFIXES, Config
 from .current import RELEASES, Ticket
@@ -28,6 +28,8 @@ from .finish import Written, finish, writing
 from .lock import locked
 from .parallel import Workers, default_jobs
 from .release import Release, Staging, assemble, put_file, sweep
+from .sass_compile import sass_options
+from .sass_warnings import format_warning
 from .sources import Plan, plan, read_source, scan, template_files
 from .stamp import stamp, versions
 
@@ -94,12 +96,12 @@ def build(
         result, outside = _full_build(config, plan(config, tree), cache, workers, ticket, wait, warn, progress,
                                       archive)
     if build_stamp:
-        # Files read from outside the scanned tree (an excluded Sass partial) count too.
-        extra = [(path, path) for path in outside]
-        extra_stamp = stamp(config, extra) if extra else ""
-        if extra_stamp is not None:
-            entry = {"result": asdict(result), "outside": outside, "outside_stamp": extra_stamp,
-                     "manifest": _digest_of(result.path / MANIFEST_NAME)}
+        # Files read from outside `source` (Sass load paths) are not in the stamp: their own
+        # signatures are kept with it and checked before the result is trusted. The manifest's
+        # digest lets a no-op build check the release cheaply.
+        external = {dep: external_signature(dep) for dep in outside}
+        if None not in external.values():
+            entry = {**asdict(result), "external": external, "manifest": _digest_of(result.path / MANIFEST_NAME)}
             cache.put("noop", build_stamp, json.dumps(entry, default=str).encode())
     return replace(result, seconds=time.perf_counter() - started)
 
@@ -113,15 +115,16 @@ def _unchanged(
     if raw is None:
         return None
     try:
-        entry = json.loads(raw)
-        data = entry["result"]
-        if entry["outside_stamp"] and stamp(config, [(p, p) for p in entry["outside"]]) != entry["outside_stamp"]:
-            return None
+        data = json.loads(raw)
+        external = data.pop("external", {})
+        digest = data.pop("manifest", None)
         result = BuildResult(**{**data, "path": Path(data["path"]), "pruned": (),
                                 "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
     except (ValueError, TypeError, KeyError):
         return None
-    written = finish(config, result.release, None, ticket, wait, archive, entry.get("manifest"))
+    if any(external_signature(d) != s for d, s in external.items()):
+        return None
+    written = finish(config, result.release, None, ticket, wait, archive, digest)
     if written is None:
         return None
     _tell_superseded(written, result.release, warn)
@@ -145,17 +148,22 @@ def _tell_superseded(written: Written, release_id: str, warn: Callable[[str], No
 def _full_build(
     config: Config, the_plan: Plan, cache: Cache, workers: Workers, ticket: Ticket, wait: bool,
     warn: Callable[[str], None], progress: Progress | None, archive: Path | None,
-) -> tuple[BuildResult, list[str]]:
-    """The build in full; also the files it read from outside the scanned tree."""
+) -> tuple[BuildResult, tuple[str, ...]]:
+    """The build itself, and the files it read from outside ``source``."""
     from .templates_check import check_templates  # jinja2: only when templates are really checked
 
     errors: list[AssetbuildError] = []
     unpublished = _unpublished(the_plan)
-    assets, read, outside = _compile(config, the_plan, unpublished, cache, workers, errors, progress)
+    assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress, warn)
+    # What the stamp of the tree does not cover: files of the Sass load paths, and places
+    # there where none may appear.
+    outside = tuple(sorted({d for deps in read.values() for d in deps if d not in the_plan.tree.all_files}))
     on_demand = {name: functools.partial(_plain_asset, name, path, config)
                  for name, path in the_plan.on_demand.items()}
+    scans = _scan_scripts(assets, workers, cache, _stage(progress, "parsing scripts", len(assets)))
     try:
-        published = fingerprint(assets, unpublished, warn, references.root_of(config.url_prefix), on_demand)
+        published = fingerprint(assets, unpublished, warn, references.root_of(config.url_prefix), on_demand,
+                                scans=scans, importmap=config.importmap, modules=config.modules)
     except BuildFailed as failed:
         errors.extend(failed.errors)
         published = {}
@@ -182,7 +190,7 @@ def _full_build(
                                 _stage(progress, "compressing and writing", len(items)),
                                 weight=lambda item: len(item[1]))
         copies = {p.name: kept for p, kept in zip(items, sizes, strict=True)}
-        release = assemble(published, copies, config.url_prefix)
+        release = assemble(published, copies, config.url_prefix, _importmap(config))
         written = finish(config, release, staging, ticket, wait=True, archive=archive)
         assert written is not None
     finally:
@@ -197,8 +205,29 @@ def _content_id(published: Mapping[str, Published], config: Config) -> str:
     """Everything a release's bytes follow from, short of compressing: the files and the settings."""
     from .compress import settings
 
-    table = [(name, p.file, p.sources, p.references) for name, p in sorted(published.items())]
-    return key_of("release-of", json.dumps(table), config.url_prefix, settings(config.compress))
+    table = [(name, p.file, p.sources, p.references, p.imports, p.dynamic_imports, p.module)
+             for name, p in sorted(published.items())]
+    return key_of("release-of", json.dumps(table), config.url_prefix, settings(config.compress),
+                  json.dumps(_importmap(config)))
+
+
+def _importmap(config: Config) -> dict[str, object]:
+    """What the manifest says about import maps: the bare specifiers, and the mode when not the default."""
+    extra: dict[str, object] = {"importmap": dict(config.importmap)} if config.importmap else {}
+    if config.modules != "rewrite":
+        extra["modules"] = config.modules
+    return extra
+
+
+def _scan_scripts(
+    assets: Mapping[str, Asset], workers: Workers, cache: Cache, done: Callable[[int], None] | None
+) -> dict[str, js_modules.Scan]:
+    """Parse every script once, on every core (tree-sitter runs in C, but a large script still takes
+    a while), or take its parse from the cache."""
+    scripts = [name for name in assets if references.kind_of(name) == "js"]
+    work = functools.partial(js_modules.cached_scan, cache=cache)
+    scans = workers.map(work, [assets[name].data for name in scripts], done, weight=len)
+    return dict(zip(scripts, scans, strict=True))
 
 
 def _release_if_built(
@@ -216,7 +245,7 @@ def _release_if_built(
                   for name in published}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    release = assemble(published, copies, config.url_prefix)
+    release = assemble(published, copies, config.url_prefix, _importmap(config))
     return (release, copies) if release.id == folder.name else None
 
 
@@ -224,8 +253,9 @@ def _result(
     release: Release, written: Written, published: Mapping[str, Published],
     copies: Mapping[str, Mapping[str, int]], the_plan: Plan, read: Mapping[str, tuple[str, ...]],
 ) -> BuildResult:
-    bundles = tuple(  # raw: every file the bundle read, partials and excluded files included
-        BundleReport(name, sum(os.path.getsize(the_plan.tree.root / i) for i in read[name]),
+    bundles = tuple(  # raw: every file the bundle read, partials, excluded and load-path files included
+        BundleReport(name, sum(os.path.getsize(the_plan.tree.root / i) for i in read[name]
+                               if not i.startswith(ABSENT)),
                      len(published[name].data), copies[name].get("gzip"), copies[name].get("br"))
         for name in the_plan.bundles
     )
@@ -242,18 +272,20 @@ def _stage(progress: Progress | None, name: str, total: int) -> Callable[[int], 
 
 def _compile(
     config: Config, the_plan: Plan, unpublished: Mapping[str, str], cache: Cache, workers: Workers,
-    errors: list[AssetbuildError], progress: Progress | None = None,
-) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]], list[str]]:
+    errors: list[AssetbuildError], progress: Progress | None = None, warn: Callable[[str], None] = _stderr,
+) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
-    for each bundle every source file it read, and the files read from outside the scanned tree."""
+    and for each bundle every file it read (logical names, or absolute paths for a Sass load path's)."""
     # Any file added, removed or renamed can change what an import or a reference finds.
     url_root = references.root_of(config.url_prefix)  # root-absolute references under it are rewritten
     files = the_plan.tree.all_files
     reachable = the_plan.published | frozenset(the_plan.on_demand)
-    tree_key = key_of("tree", versions(), url_root, *files, "\0", *sorted(reachable))
+    sass = sass_options(config)  # the compiler and its settings are part of every bundle's key
+    tree_key = key_of("tree", versions(), url_root, repr(sass), *files, "\0", *sorted(reachable))
     work = functools.partial(
         compile_cached, root=config.source, files=files, published=reachable,
         unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key, url_root=url_root,
+        sass=sass,
     )
     pending = workers.scatter(work, list(the_plan.bundles.items()),
                               weight=lambda item: sum(os.path.getsize(files[i]) for i in item[1]))
@@ -267,11 +299,10 @@ def _compile(
     results = workers.gather(pending, _stage(progress, "compiling bundles", len(the_plan.bundles)))
     assets: dict[str, Asset] = {}
     read: dict[str, tuple[str, ...]] = {}
-    outside: set[str] = set()
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
         errors.extend(failures)
-        if compiled:
-            outside.update(str(config.source / d) for d in compiled.dependencies if d not in files)
+        for warning in compiled.warnings if compiled else ():
+            warn(format_warning(warning, config.display))
         read[name] = tuple(compiled.dependencies) if compiled else inputs
         data = compiled.data if compiled else b""  # a failed bundle still exists for reference checks
         source_map = compiled.source_map if compiled and config.source_maps else None
@@ -281,7 +312,7 @@ def _compile(
             assets[name] = _plain_asset(name, the_plan.tree.files[name], config)
         except SourceError as err:
             errors.append(err)
-    return dict(sorted(assets.items())), read, sorted(outside)
+    return dict(sorted(assets.items())), read
 
 
 def _plain_asset(name: str, path: str, config: Config) -> Asset:

@@ -1,8 +1,8 @@
 """Find and rewrite the references one file makes to others: a pure function of bytes.
 
 CSS: ``url(...)``, ``@import "..."`` and ``/*# sourceMappingURL=... */``; JS: the
-``//# sourceMappingURL=...`` comment. Comments and strings are skipped, so
-``content: "url(x)"`` is not a reference. Working on bytes keeps every byte that
+``//# sourceMappingURL=...`` comment and the module specifiers ``js_modules`` finds.
+Comments and strings are skipped, so ``content: "url(x)"`` is not a reference. Working on bytes keeps every byte that
 is not rewritten, whatever its encoding.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
@@ -38,7 +38,7 @@ class Reference:
     start: int
     end: int
     target: bytes
-    kind: str  # "url", "import" or "sourcemap"
+    kind: str  # "url", "import" or "sourcemap"; in JS also js_modules.MODULE_KINDS and URL
     line: int
     col: int
     comment: tuple[int, int] | None = None  # the whole sourceMappingURL comment, to drop it
@@ -58,8 +58,9 @@ def kind_of(name: str) -> str | None:
     return None
 
 
-def find(data: bytes, kind: str) -> list[Reference]:
-    """Every reference in ``data`` (a 'css' or 'js' file), in order."""
+def find(data: bytes, kind: str, specifiers: Sequence[Reference] | None = None) -> list[Reference]:
+    """Every reference in ``data`` (a 'css' or 'js' file), in order; a script's module
+    ``specifiers`` are found by parsing it unless the caller scanned it already."""
     found: list[tuple[int, int, str, tuple[int, int] | None]] = []
     if kind == "css":
         for m in _CSS.finditer(data):
@@ -78,7 +79,14 @@ def find(data: bytes, kind: str) -> list[Reference]:
     elif kind == "js":
         for m in _JS_MAP.finditer(data):
             found.append((m.start("target"), m.end("target"), "sourcemap", m.span()))
-    return list(_located(data, found))
+    refs = list(_located(data, found))
+    if kind == "js":
+        if specifiers is None:
+            from .js_modules import scan  # tree-sitter: loaded only where a script is scanned
+
+            specifiers = scan(data).specifiers
+        refs = sorted([*refs, *specifiers], key=lambda ref: ref.start)
+    return refs
 
 
 def _located(data: bytes, found: list[tuple[int, int, str, tuple[int, int] | None]]) -> Iterator[Reference]:

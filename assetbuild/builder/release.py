@@ -64,10 +64,12 @@ def assemble(
     published: Mapping[str, Published],
     copies: Mapping[str, Mapping[str, int]],
     url_prefix: str,
+    modules: Mapping[str, object] | None = None,
 ) -> Release:
     """The manifest of a release; its id is the hash of everything else in the manifest.
 
-    ``copies`` gives, per logical name, the size of each compressed copy that was kept.
+    ``copies`` gives, per logical name, the size of each compressed copy that was kept;
+    ``modules`` the top-level ``importmap`` (and ``modules`` mode) keys.
     """
     assets = {}
     files = sizes = 0
@@ -82,9 +84,12 @@ def assemble(
             "sources": list(item.sources),
             "references": list(item.references),
         }
+        if item.module:
+            assets[name].update(imports=list(item.imports), dynamic_imports=list(item.dynamic_imports))
         files += 1 + len(kept)
         sizes += len(item.data) + sum(kept.values())
-    document: dict[str, Any] = {"version": MANIFEST_VERSION, "url_prefix": url_prefix, "assets": assets}
+    document: dict[str, Any] = {"version": MANIFEST_VERSION, "url_prefix": url_prefix, "assets": assets,
+                                **dict(modules or {})}
     document["release"] = release_id(document)
     manifest = (json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
     if len(manifest) > MAX_MANIFEST_BYTES:  # the run time would refuse to load it

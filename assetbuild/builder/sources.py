@@ -71,9 +71,10 @@ def scan(config: Config) -> SourceTree:
     files: dict[str, str] = {}
     left_out: dict[str, str] = {}
     errors: list[AssetbuildError] = []
-    stack = [(str(root), "", real_root)]
+    supplied = {p.relative_to(root).as_posix() for p in config.load_paths if p.is_relative_to(root) and p != root}
+    stack = [(str(root), "", real_root, False)]
     while stack:
-        folder, prefix, real_folder = stack.pop()
+        folder, prefix, real_folder, held = stack.pop()
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -99,9 +100,11 @@ def scan(config: Config) -> SourceTree:
                     continue
             if entry.is_dir():
                 if not _inside(real_folder, real) and real not in own:  # a link to a holding folder would loop
-                    below.append((entry.path, logical + "/", real))
+                    # A Sass load path's files are held back like excluded ones: compiled in, or
+                    # published only when a published file reaches them.
+                    below.append((entry.path, logical + "/", real, held or logical in supplied))
             elif entry.is_file():
-                (left_out if excluded and excluded(logical) else files)[logical] = entry.path
+                (left_out if held or (excluded and excluded(logical)) else files)[logical] = entry.path
         stack.extend(reversed(below))
     if errors:
         raise BuildFailed(errors)

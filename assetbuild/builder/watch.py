@@ -42,7 +42,7 @@ class Watched:
 
 
 def watched(config: Config | None, config_file: Path | None) -> Watched:
-    trees = [] if config is None else [config.source, *config.templates]
+    trees = [] if config is None else [config.source, *config.load_paths, *config.templates]
     ignored = () if config is None else (config.output, config.cache_dir)
     files = (config_file,) if config_file is not None else ()
     return Watched(tuple(dict.fromkeys(p for p in trees if p.is_dir())), files, ignored)
@@ -156,7 +156,9 @@ class _Changes:
     def _run(self, paths: tuple[Path, ...], recursive: bool, wants: Callable[[str], bool]) -> None:
         import watchfiles
 
-        base = watchfiles.DefaultFilter()
+        # node_modules is a usual Sass load path (and under `source`, files the build reads): not ignored.
+        base = watchfiles.DefaultFilter(ignore_dirs=[d for d in watchfiles.DefaultFilter.ignore_dirs
+                                                     if d != "node_modules"])
         for batch in watchfiles.watch(*paths, watch_filter=lambda change, path: base(change, path) and wants(path),
                                       debounce=DEBOUNCE_MS, step=STEP_MS, recursive=recursive,
                                       stop_event=self.stopping, raise_interrupt=False):
