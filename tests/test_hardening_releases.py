@@ -168,7 +168,17 @@ def test_the_build_that_started_last_wins(tmp_path: Path) -> None:
     while not list((output / "releases").glob(".tmp-*")):
         assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
         time.sleep(0.005)
-    os.killpg(proc.pid, signal.SIGSTOP)
+    while True:  # frozen, but not while it holds the output lock (it creates the staging folder under it)
+        os.killpg(proc.pid, signal.SIGSTOP)
+        fd = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            os.killpg(proc.pid, signal.SIGCONT)
+            time.sleep(0.001)
+        finally:
+            os.close(fd)
     try:
         assert not [p for p in (output / "releases").iterdir() if not p.name.startswith(".")], "A was not slow enough"
         later = run_cli("build", "--no-cache", "--wait", "--output", str(output), cwd=b)
