@@ -67,9 +67,18 @@ def main(argv: Sequence[str] | None = None, adjust_config: Callable | None = Non
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code else 0
     args.adjust_config = adjust_config
+    previous = _stop_cleanly_on_sigterm()
     try:
         commands = {"build": _build, "watch": _watch, "verify": _verify, "clean": _clean, "publish": _publish}
         return commands[args.command](args)
+    except Terminated:
+        return 128 + signal.SIGTERM
+    except BrokenPipeError:
+        # Whoever read our output went away: the work itself is done (a build's release is
+        # current already), so this is not a failure; say it where it can still be read.
+        _silence_stdout()
+        print("assetbuild: warning: the output was closed before the report was printed", file=sys.stderr)
+        return 0
     except AssetbuildError as err:
         # A partial imported by two bundles fails in both: say each distinct error once.
         errors = list({str(e): e for e in (err.errors if isinstance(err, BuildFailed) else [err])}.values())
@@ -79,17 +88,45 @@ def main(argv: Sequence[str] | None = None, adjust_config: Callable | None = Non
             print(f"assetbuild: {_count(len(errors), 'error')}", file=sys.stderr)
         return err.exit_code
     except OSError as err:
-        if err.filename is None:
-            raise  # not a path the user can fix: keep the traceback
-        # A folder that cannot be made, read or written (say `--output /proc/x`): one line, not a traceback.
-        print(f"{err.filename}: error: {err.strerror}", file=sys.stderr)
+        # The machine, not the sources: a folder that cannot be made, read or written (say
+        # `--output /proc/x`), a full disk. One line, not a traceback.
+        where = f"{err.filename}: " if err.filename is not None else "assetbuild: "
+        print(f"{where}error: {err.strerror or err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM (a supervisor, ``kill``): unwinds like Ctrl-C, so the workers are stopped and the
+    staging folder removed before the process ends."""
+
+
+def _stop_cleanly_on_sigterm():  # -> the previous handler, or None where it cannot be set
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (main() called from a library's thread)
+        return None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _config(args: argparse.Namespace):  # -> Config; the build side is imported only here
-    from .builder.config import DEFAULTS_ORIGIN, load_config
+    from .builder.config import DEFAULTS_ORIGIN, absolute, load_config
 
     config = load_config(args.config)
     if config.origin == DEFAULTS_ORIGIN:
@@ -97,19 +134,16 @@ def _config(args: argparse.Namespace):  # -> Config; the build side is imported 
               f"defaults (source {config.display(config.source)}, output {config.display(config.output)})",
               file=sys.stderr)
     if getattr(args, "output", None):
-        config = dataclasses.replace(config, output=Path(args.output).absolute())
+        config = dataclasses.replace(config, output=absolute(args.output))
     return args.adjust_config(config) if getattr(args, "adjust_config", None) else config
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .builder.archive import write_archive
     from .builder.pipeline import build
     from .builder.report import as_dict, as_table
 
     result = build(_config(args), jobs=args.jobs, wait=args.wait, use_cache=not args.no_cache,
-                   progress=_progress_printer())
-    if args.archive:
-        write_archive(result.path, Path(args.archive))
+                   progress=_progress_printer(), archive=Path(args.archive).absolute() if args.archive else None)
     if args.json:
         print(json.dumps(as_dict(result), indent=2))
     else:

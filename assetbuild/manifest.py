@@ -19,7 +19,9 @@ from .errors import AssetNotFound, ManifestError
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 DEFAULT_MANIFEST = Path("dist") / "current" / MANIFEST_NAME
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # far beyond any real release; stops a runaway read
+# The build refuses to write a larger manifest, so every release it makes loads. About
+# 2,000,000 assets of the build's shape (~500 bytes each); stops a runaway read.
+MAX_MANIFEST_BYTES = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -177,24 +179,33 @@ def _parse_modules(data: Mapping[str, Any], path: Path) -> ModuleGraph:
 def _read_json(path: Path) -> Any:
     try:
         with open(path, "rb") as f:
-            raw = f.read(MAX_MANIFEST_BYTES + 1)
+            # The size first: a huge file is refused without reading it.
+            too_big = os.fstat(f.fileno()).st_size > MAX_MANIFEST_BYTES
+            raw = b"" if too_big else f.read(MAX_MANIFEST_BYTES + 1)
     except FileNotFoundError:
         raise ManifestError(f"{path}: no manifest here (run `assetbuild build` first?)") from None
     except IsADirectoryError:
         raise ManifestError(f"{path}: is a folder, not a manifest file") from None
     except OSError as err:
         raise ManifestError(f"{path}: cannot read: {err.strerror}") from None
-    if len(raw) > MAX_MANIFEST_BYTES:
+    if too_big or len(raw) > MAX_MANIFEST_BYTES:
         raise ManifestError(f"{path}: larger than {MAX_MANIFEST_BYTES} bytes, not a manifest")
     try:
-        return json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        del raw  # a large manifest is held once as text, not twice
+        return json.loads(text)
     except UnicodeDecodeError as err:
         raise ManifestError(f"{path}: not UTF-8 (byte {err.start})") from None
     except json.JSONDecodeError as err:
         raise ManifestError(f"{path}:{err.lineno}:{err.colno}: malformed JSON: {err.msg}") from None
+    except RecursionError:
+        raise ManifestError(f"{path}: malformed JSON: nested too deeply") from None
+    except ValueError as err:  # a number too long to convert, say
+        raise ManifestError(f"{path}: malformed JSON: {err}") from None
 
 
 def _parse(data: Any, path: Path) -> tuple[str, str, dict[str, Entry]]:
+    """Check a manifest's shape; any malformed value is a ``ManifestError``, never another exception."""
     def fail(problem: str) -> ManifestError:
         return ManifestError(f"{path}: not an assetbuild manifest: {problem}")
 
@@ -202,7 +213,7 @@ def _parse(data: Any, path: Path) -> tuple[str, str, dict[str, Entry]]:
         raise fail("expected an object with 'version' and 'assets'")
     version = data["version"]
     if not isinstance(version, int) or isinstance(version, bool):
-        raise fail(f"'version' is {version!r}, not a number")
+        raise fail(f"'version' is {_short(version)}, not a number")
     if version > MANIFEST_VERSION:
         raise ManifestError(
             f"{path}: manifest version {version} is newer than this assetbuild reads "
@@ -213,21 +224,57 @@ def _parse(data: Any, path: Path) -> tuple[str, str, dict[str, Entry]]:
     assets, prefix, release = data["assets"], data.get("url_prefix", "/static/"), data.get("release", "")
     if not isinstance(assets, dict):
         raise fail("'assets' is not an object")
-    if not isinstance(prefix, str) or not isinstance(release, str):
-        raise fail("'url_prefix' and 'release' must be strings")
+    if not _text(prefix) or not _text(release):
+        raise fail("'url_prefix' and 'release' must be strings of valid Unicode")
     entries = {}
     for name, raw in assets.items():
+        if not _text(name):
+            raise fail(f"asset name {_short(name)} is not valid Unicode")
         if not isinstance(raw, dict) or not isinstance(raw.get("file"), str):
             raise fail(f"asset {name!r} has no 'file'")
         encodings = raw.get("encodings", {})
-        if not isinstance(encodings, dict):
-            raise fail(f"asset {name!r}: 'encodings' is not an object")
+        if not isinstance(encodings, dict) or not all(isinstance(v, str) for v in encodings.values()):
+            raise fail(f"asset {name!r}: 'encodings' is not an object of file names")
+        for file in (raw["file"], *encodings.values()):
+            problem = file_problem(file)
+            if problem:
+                raise fail(f"asset {name!r}: file {_short(file)} {problem}")
+        integrity, kind, size = raw.get("integrity", ""), raw.get("type", "application/octet-stream"), raw.get("size")
+        if not _text(integrity) or not _text(kind) or not all(_text(k) for k in encodings):
+            raise fail(f"asset {name!r}: 'integrity', 'type' and 'encodings' must hold strings of valid Unicode")
         entries[name] = Entry(
             name=name,
             file=raw["file"],
-            integrity=str(raw.get("integrity", "")),
-            type=str(raw.get("type", "application/octet-stream")),
-            size=raw.get("size", 0) if isinstance(raw.get("size"), int) else 0,
-            encodings={str(k): str(v) for k, v in encodings.items()},
+            integrity=integrity,
+            type=kind,
+            size=size if isinstance(size, int) and not isinstance(size, bool) else 0,
+            encodings=dict(encodings),
         )
     return release, prefix, entries
+
+
+def file_problem(file: str) -> str | None:
+    """Why a manifest's file path is not a plain path inside the release folder, or None."""
+    if not _text(file) or not file:
+        return "is not a file name"
+    if file.startswith("/") or "\\" in file or "\0" in file:
+        return "is absolute or holds a backslash"
+    if any(part in ("", ".", "..") for part in file.split("/")):
+        return "climbs out of the release folder or holds an empty or '.' part"
+    return None
+
+
+def _text(value: object) -> bool:
+    """A string that can be written out as UTF-8 (JSON allows lone surrogates; URLs and paths do not)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _short(value: object) -> str:
+    text = ascii(value)
+    return text if len(text) <= 60 else text[:57] + "..."

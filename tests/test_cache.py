@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import release_tree, run_cli, write_project
 
+from assetbuild.builder.cache import CACHE_FORMAT
 from assetbuild.builder.stamp import RACY_SECONDS
 
 SITE = {
@@ -87,7 +88,7 @@ def test_deleting_or_corrupting_the_cache_changes_no_byte(site: Path, tmp_path: 
     assert build_json(site)["release"] == expected
     assert release_tree(site / "dist/current") == expected_tree
     for entry in cache_entries(site):  # damaged entries were discarded and written anew
-        assert entry.read_bytes().startswith(b"assetbuild-cache-1\n")
+        assert entry.read_bytes().startswith(CACHE_FORMAT)
 
     shutil.rmtree(site / ".assetbuild-cache")
     shutil.rmtree(site / "dist")

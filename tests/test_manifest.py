@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assetbuild import AssetNotFound, Manifest, ManifestError
+from assetbuild.manifest import MAX_MANIFEST_BYTES
 
 DOC = {
     "version": 1,
@@ -90,7 +91,7 @@ def test_a_folder_and_a_huge_file(tmp_path: Path) -> None:
         Manifest.load(tmp_path)
     huge = tmp_path / "huge.json"
     with open(huge, "wb") as f:
-        f.truncate(65 * 1024 * 1024)
+        f.truncate(MAX_MANIFEST_BYTES + 1)  # sparse: refused by its size, never read
     with pytest.raises(ManifestError, match="larger than"):
         Manifest.load(huge)
 

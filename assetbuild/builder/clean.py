@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
+from .folders import remove_tree
 from .release import RELEASES, TEMP_PREFIX, current_release, sweep
 
 
@@ -31,6 +31,6 @@ def clean(output: Path, keep: int) -> list[Path]:
             # folder for the next sweep, never a release with half its files that a server would list.
             doomed = releases / f"{TEMP_PREFIX}pruned-{release.name}"
             os.rename(release, doomed)
-            shutil.rmtree(doomed)
+            remove_tree(doomed)
             removed.append(release)
     return removed

@@ -90,7 +90,7 @@ def load_config(config_file: str | os.PathLike[str] | None = None, cwd: Path | N
         if found is None:
             return from_mapping({}, nearest.parent if nearest else cwd, DEFAULTS_ORIGIN)
         config_file = found
-    path = Path(config_file).absolute()
+    path = absolute(config_file)
     return _from_file(path)
 
 
@@ -98,7 +98,7 @@ def config_file(given: str | os.PathLike[str] | None = None, cwd: Path | None = 
     """The file ``load_config`` reads (``given``, else the nearest pyproject.toml with the table, else the
     nearest one, where the table may be added): what ``assetbuild watch`` watches besides the sources."""
     if given is not None:
-        return Path(given).absolute()
+        return absolute(given)
     found, nearest = _find_pyproject((cwd or Path.cwd()).absolute())
     return found or nearest
 
@@ -199,12 +199,13 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
         raise BuildFailed(errors)
 
     prefix = values["url_prefix"] if values["url_prefix"].endswith("/") else values["url_prefix"] + "/"
+    root = absolute(root)
     return Config(
         root=root,
-        source=(root / values["source"]).absolute(),
-        templates=tuple(dict.fromkeys((root / t).absolute() for t in values["templates"])),
-        output=(root / values["output"]).absolute(),
-        cache_dir=(root / values["cache_dir"]).absolute(),
+        source=absolute(root / values["source"]),
+        templates=tuple(dict.fromkeys(absolute(root / t) for t in values["templates"])),
+        output=absolute(root / values["output"]),
+        cache_dir=absolute(root / values["cache_dir"]),
         url_prefix=prefix,
         compress=tuple(dict.fromkeys(values["compress"])),
         keep=values["keep"],
@@ -220,6 +221,12 @@ def from_mapping(table: Mapping[str, Any], root: Path, origin: str) -> Config:
         fatal_deprecations=tuple(values["fatal_deprecations"]),
         origin=origin,
     )
+
+
+def absolute(path: str | os.PathLike[str]) -> Path:
+    """An absolute path without ``.`` or ``..`` parts (``../frontend/static_src`` in a monorepo):
+    made once, here, so every later comparison of paths sees one spelling of each."""
+    return Path(os.path.normpath(os.path.abspath(path)))
 
 
 def bundle_kind(name: str) -> str | None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -42,8 +45,14 @@ class Workers:
         return self
 
     def __exit__(self, kind: object, *rest: object) -> None:
+        self.stop(cancel=kind is not None)
+
+    def stop(self, cancel: bool = True) -> None:
+        """Wait for the work that is running (dropping what has not started, if ``cancel``)
+        and end the processes; the pool starts afresh if used again."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=kind is not None)
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=True, cancel_futures=cancel)
 
     def map(
         self,
@@ -95,8 +104,35 @@ class Workers:
             import multiprocessing  # here, not at the top: a no-op build never needs a pool
             from concurrent.futures import ProcessPoolExecutor
 
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"),
+                                             initializer=die_with_parent, initargs=(os.getpid(),))
+            # The processes are forked by this first submit. Ctrl-C or SIGTERM raised in the middle
+            # of it (in an at-fork hook, say) would be swallowed or leave a half-made pool: hold
+            # them until the pool is whole. The workers unblock them for themselves.
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+            try:
+                return self._pool.submit(functools.partial(_apply, fn), batch)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return self._pool.submit(functools.partial(_apply, fn), batch)
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: ask the kernel to kill this process when the build dies, however it
+    dies (SIGKILL, the OOM killer), so no worker lingers holding the build's output pipe or the
+    staging folder's lock. Linux only (prctl PR_SET_PDEATHSIG); elsewhere a no-op."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the build ends the pool
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the build died before the request was in place
+        os._exit(1)
 
 
 def _apply(fn: Callable[[T], R], batch: list[T]) -> list[R]:

@@ -7,6 +7,7 @@ An unchanged tree is recognised by its stamp before any of that work (``stamp.py
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import sys
@@ -15,20 +16,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from ..errors import AssetbuildError, BuildFailed
+from ..errors import AssetbuildError, BuildFailed, SourceError
 from ..manifest import MANIFEST_NAME
 from . import js_modules, references
 from .bundle_cache import ABSENT, compile_cached, external_signature
 from .cache import Cache, key_of
-from .clean import clean
 from .config import SASS_SUFFIXES, Config
+from .current import RELEASES, Ticket
 from .fingerprint import Asset, Published, fingerprint
+from .finish import Written, finish, writing
 from .lock import locked
 from .parallel import Workers, default_jobs
-from .release import RELEASES, TEMP_PREFIX, Release, Staging, Written, assemble, put_file, sweep, switch_current
+from .release import Release, Staging, assemble, put_file, sweep
 from .sass_compile import sass_options
 from .sass_warnings import format_warning
-from .sources import Plan, plan, scan, template_files
+from .sources import Plan, plan, read_source, scan, template_files
 from .stamp import stamp, versions
 
 Progress = Callable[[str, int, int], None]
@@ -72,70 +74,80 @@ def build(
     use_cache: bool = True,
     warn: Callable[[str], None] = _stderr,
     progress: Progress | None = None,
+    archive: Path | None = None,
 ) -> BuildResult:
-    """Build ``config`` into a release under ``config.output``; raise ``BuildFailed`` with every error."""
+    """Build ``config`` into a release under ``config.output``; raise ``BuildFailed`` with every error.
+
+    ``archive``: also write the release as a .tar.gz there, before ``current`` is switched.
+    """
     started = time.perf_counter()
+    ticket = Ticket.take(config.output)
     cache = Cache(config.cache_dir if use_cache else None)
     tree = scan(config)
     templates = template_files(config.templates)
     files = [*tree.all_files.items(), *((str(p), str(p)) for p in templates)]
     build_stamp = stamp(config, files) if use_cache else None
     if build_stamp:
-        unchanged = _unchanged(config, cache, build_stamp, wait)
+        unchanged = _unchanged(config, cache, build_stamp, ticket, wait, archive, warn)
         if unchanged:
             return replace(unchanged, seconds=time.perf_counter() - started)
 
     with Workers(jobs or default_jobs()) as workers:
-        result, outside = _full_build(config, plan(config, tree), cache, workers, wait, warn, progress)
+        result, outside = _full_build(config, plan(config, tree), cache, workers, ticket, wait, warn, progress,
+                                      archive)
     if build_stamp:
         # Files read from outside `source` (Sass load paths) are not in the stamp: their own
-        # signatures are kept with it and checked before the result is trusted.
+        # signatures are kept with it and checked before the result is trusted. The manifest's
+        # digest lets a no-op build check the release cheaply.
         external = {dep: external_signature(dep) for dep in outside}
         if None not in external.values():
-            cache.put("noop", build_stamp, json.dumps({**asdict(result), "external": external}, default=str).encode())
+            entry = {**asdict(result), "external": external, "manifest": _digest_of(result.path / MANIFEST_NAME)}
+            cache.put("noop", build_stamp, json.dumps(entry, default=str).encode())
     return replace(result, seconds=time.perf_counter() - started)
 
 
-def _unchanged(config: Config, cache: Cache, build_stamp: str, wait: bool) -> BuildResult | None:
-    """The result of the last build of this very tree, if its release is still there."""
+def _unchanged(
+    config: Config, cache: Cache, build_stamp: str, ticket: Ticket, wait: bool, archive: Path | None,
+    warn: Callable[[str], None],
+) -> BuildResult | None:
+    """The result of the last build of this very tree, if its release is still there, complete."""
     raw = cache.get("noop", build_stamp)
     if raw is None:
         return None
     try:
         data = json.loads(raw)
         external = data.pop("external", {})
+        digest = data.pop("manifest", None)
         result = BuildResult(**{**data, "path": Path(data["path"]), "pruned": (),
                                 "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
     except (ValueError, TypeError, KeyError):
         return None
-    if not _on_disk(config, result.release) or any(external_signature(d) != s for d, s in external.items()):
+    if any(external_signature(d) != s for d, s in external.items()):
         return None
-    switched, pruned = _make_current(config, result.release, wait)
-    return replace(result, created=False, switched=switched, compiled=False, pruned=pruned)
+    written = finish(config, result.release, None, ticket, wait, archive, digest)
+    if written is None:
+        return None
+    _tell_superseded(written, result.release, warn)
+    return replace(result, created=False, switched=written.switched, compiled=False, pruned=written.pruned)
 
 
-def _on_disk(config: Config, release_id: str) -> bool:
-    """A release folder appears whole, by one rename, manifest included: its manifest says it is there."""
-    return (config.output / RELEASES / release_id / MANIFEST_NAME).is_file()
+def _digest_of(path: Path) -> str | None:
+    """The SHA-256 of the manifest a build made: a no-op build checks the release against it."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
-def _make_current(config: Config, release_id: str, wait: bool) -> tuple[bool, tuple[str, ...]]:
-    """Point ``current`` at a release already on disk; whether it moved, and what was pruned."""
-    with locked(config.output, wait):
-        switched = switch_current(config.output, release_id)
-        return switched, _pruned_if(switched, config)
-
-
-def _pruned_if(switched: bool, config: Config) -> tuple[str, ...]:
-    """After ``current`` moved, keep only ``config.keep`` releases (never ``current``); the caller holds the lock."""
-    if not switched:
-        return ()
-    return tuple(p.name for p in clean(config.output, config.keep) if not p.name.startswith(TEMP_PREFIX))
+def _tell_superseded(written: Written, release_id: str, warn: Callable[[str], None]) -> None:
+    if written.superseded:
+        warn(f"warning: release {release_id} is built but not made current: a build that started "
+             "later has switched current already")
 
 
 def _full_build(
-    config: Config, the_plan: Plan, cache: Cache, workers: Workers, wait: bool,
-    warn: Callable[[str], None], progress: Progress | None,
+    config: Config, the_plan: Plan, cache: Cache, workers: Workers, ticket: Ticket, wait: bool,
+    warn: Callable[[str], None], progress: Progress | None, archive: Path | None,
 ) -> tuple[BuildResult, tuple[str, ...]]:
     """The build itself, and the files it read from outside ``source``."""
     from .templates_check import check_templates  # jinja2: only when templates are really checked
@@ -146,7 +158,7 @@ def _full_build(
     # What the stamp of the tree does not cover: files of the Sass load paths, and places
     # there where none may appear.
     outside = tuple(sorted({d for deps in read.values() for d in deps if d not in the_plan.tree.all_files}))
-    on_demand = {name: functools.partial(_plain_asset, name, path, config.display)
+    on_demand = {name: functools.partial(_plain_asset, name, path, config)
                  for name, path in the_plan.on_demand.items()}
     scans = _scan_scripts(assets, workers, cache, _stage(progress, "parsing scripts", len(assets)))
     try:
@@ -162,27 +174,31 @@ def _full_build(
     known = _release_if_built(published, config, cache)
     if known is not None:  # unchanged output: nothing to compress, nothing to write
         release, copies = known
-        switched, pruned = _make_current(config, release.id, wait)
-        written = Written(config.output / RELEASES / release.id, False, switched)
-        return _result(release, written, published, copies, the_plan, read, pruned), outside
-    with locked(config.output, wait):
+        written = finish(config, release, None, ticket, wait, archive)
+        if written is not None:
+            _tell_superseded(written, release.id, warn)
+            return _result(release, written, published, copies, the_plan, read), outside
+    with locked(config.output, wait), writing(config.output):
         sweep(config.output)  # what killed builds left behind
         staging = Staging(config.output)
     try:
-        # Each worker compresses its files and writes them, with their copies, into the staging folder.
-        work = functools.partial(_stage_file, staging=staging.path, previous=staging.previous,
-                                 encodings=config.compress, cache=cache)
-        sizes = workers.map(work, [(p.file, p.data) for p in items],
-                            _stage(progress, "compressing and writing", len(items)), weight=lambda item: len(item[1]))
+        with writing(config.output):
+            # Each worker compresses its files and writes them, with their copies, into the staging folder.
+            work = functools.partial(_stage_file, staging=staging.path, previous=staging.previous,
+                                     encodings=config.compress, cache=cache)
+            sizes = workers.map(work, [(p.file, p.data) for p in items],
+                                _stage(progress, "compressing and writing", len(items)),
+                                weight=lambda item: len(item[1]))
         copies = {p.name: kept for p, kept in zip(items, sizes, strict=True)}
         release = assemble(published, copies, config.url_prefix, _importmap(config))
-        with locked(config.output, wait=True):  # held by others only for a rename or two
-            written = staging.commit(release)
-            pruned = _pruned_if(written.switched, config)
+        written = finish(config, release, staging, ticket, wait=True, archive=archive)
+        assert written is not None
     finally:
+        workers.stop()  # no worker may still write into the folder removed next
         staging.discard()
+    _tell_superseded(written, release.id, warn)
     cache.put("release-of", _content_id(published, config), release.id.encode())
-    return _result(release, written, published, copies, the_plan, read, pruned), outside
+    return _result(release, written, published, copies, the_plan, read), outside
 
 
 def _content_id(published: Mapping[str, Published], config: Config) -> str:
@@ -217,16 +233,17 @@ def _scan_scripts(
 def _release_if_built(
     published: Mapping[str, Published], config: Config, cache: Cache
 ) -> tuple[Release, dict[str, dict[str, int]]] | None:
-    """The release these very files made before, if the cache remembers it and it is still on disk."""
+    """The release these very files made before, if the cache remembers it and it is still on disk
+    (``finish`` checks again, under the lock, that it is complete)."""
     known = cache.get("release-of", _content_id(published, config))
-    if known is None or not _on_disk(config, known.decode()):
+    if known is None:
         return None
     folder = config.output / RELEASES / known.decode()
     try:
         assets = json.loads((folder / MANIFEST_NAME).read_bytes())["assets"]
         copies = {name: {enc: (folder / file).stat().st_size for enc, file in assets[name]["encodings"].items()}
                   for name in published}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     release = assemble(published, copies, config.url_prefix, _importmap(config))
     return (release, copies) if release.id == folder.name else None
@@ -235,7 +252,6 @@ def _release_if_built(
 def _result(
     release: Release, written: Written, published: Mapping[str, Published],
     copies: Mapping[str, Mapping[str, int]], the_plan: Plan, read: Mapping[str, tuple[str, ...]],
-    pruned: tuple[str, ...],
 ) -> BuildResult:
     bundles = tuple(  # raw: every file the bundle read, partials, excluded and load-path files included
         BundleReport(name, sum(os.path.getsize(the_plan.tree.root / i) for i in read[name]
@@ -246,7 +262,7 @@ def _result(
     return BuildResult(
         release=release.id, path=written.path, created=written.created, switched=written.switched,
         compiled=True, files=release.files, bytes=release.bytes, assets=len(published), bundles=bundles,
-        seconds=0.0, pruned=pruned,
+        seconds=0.0, pruned=written.pruned,
     )
 
 
@@ -292,13 +308,16 @@ def _compile(
         source_map = compiled.source_map if compiled and config.source_maps else None
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
     for name in the_plan.plain:
-        assets[name] = _plain_asset(name, the_plan.tree.files[name], config.display)
+        try:
+            assets[name] = _plain_asset(name, the_plan.tree.files[name], config)
+        except SourceError as err:
+            errors.append(err)
     return dict(sorted(assets.items())), read
 
 
-def _plain_asset(name: str, path: str, display: Callable[[Path], str]) -> Asset:
-    """A file published as it is."""
-    return Asset(name, Path(path).read_bytes(), (name,), display(Path(path)))
+def _plain_asset(name: str, path: str, config: Config) -> Asset:
+    """A file published as it is (read as checked: see ``read_source``)."""
+    return Asset(name, read_source(config, Path(path)), (name,), config.display(Path(path)))
 
 
 def _stage_file(

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
-_STRING = rb""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'"""
+# Linear on any input: quantifiers are possessive (``*+``), so a failed match never retries
+# shorter spans, and a string without its closing quote ends at the line's end (CSS's
+# "bad string"), so it is consumed once instead of being rescanned from each quote inside it.
+_STRING = rb""""(?:[^"\\\n]|\\.)*+"?|'(?:[^'\\\n]|\\.)*+'?"""
 _CSS = re.compile(
     rb"(?P<comment>/\*.*?(?:\*/|\Z))"
-    rb"|(?P<url>\burl\(\s*(?:\"(?P<dq>(?:[^\"\\\n]|\\.)*)\"|'(?P<sq>(?:[^'\\\n]|\\.)*)'"
-    rb"|(?P<bare>[^\s\"'()\\]*))\s*\))"
-    rb"|(?P<import>@import\s+(?:\"(?P<idq>(?:[^\"\\\n]|\\.)*)\"|'(?P<isq>(?:[^'\\\n]|\\.)*)'))"
+    rb"|(?P<url>\burl\(\s*+(?:\"(?P<dq>(?:[^\"\\\n]|\\.)*+)\"|'(?P<sq>(?:[^'\\\n]|\\.)*+)'"
+    rb"|(?P<bare>[^\s\"'()\\]*+))\s*+\))"
+    rb"|(?P<import>@import\s++(?:\"(?P<idq>(?:[^\"\\\n]|\\.)*+)\"|'(?P<isq>(?:[^'\\\n]|\\.)*+)'))"
     rb"|(?P<string>" + _STRING + rb")",
     re.S | re.I,
 )
@@ -76,7 +79,7 @@ def find(data: bytes, kind: str, specifiers: Sequence[Reference] | None = None) 
     elif kind == "js":
         for m in _JS_MAP.finditer(data):
             found.append((m.start("target"), m.end("target"), "sourcemap", m.span()))
-    refs = [_reference(data, start, end, k, c) for start, end, k, c in found]
+    refs = list(_located(data, found))
     if kind == "js":
         if specifiers is None:
             from .js_modules import scan  # tree-sitter: loaded only where a script is scanned
@@ -86,10 +89,16 @@ def find(data: bytes, kind: str, specifiers: Sequence[Reference] | None = None) 
     return refs
 
 
-def _reference(data: bytes, start: int, end: int, kind: str, comment: tuple[int, int] | None) -> Reference:
-    line_start = data.rfind(b"\n", 0, start) + 1
-    return Reference(start, end, data[start:end], kind, data.count(b"\n", 0, start) + 1,
-                     start - line_start + 1, comment)
+def _located(data: bytes, found: list[tuple[int, int, str, tuple[int, int] | None]]) -> Iterator[Reference]:
+    """References with their line and column, counted incrementally: each byte is looked at once."""
+    line, line_start, pos = 1, 0, 0
+    for start, end, kind, comment in sorted(found, key=lambda f: f[0]):
+        newlines = data.count(b"\n", pos, start)
+        if newlines:
+            line += newlines
+            line_start = data.rfind(b"\n", pos, start) + 1
+        pos = start
+        yield Reference(start, end, data[start:end], kind, line, start - line_start + 1, comment)
 
 
 def is_local(target: str, root: str = "") -> bool:

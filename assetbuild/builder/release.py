@@ -1,31 +1,35 @@
-"""Write a release: all files into a temporary folder, renamed into place, then ``current`` switched.
+"""Write a release: all files into a temporary folder, flushed, renamed into place whole.
 
-Readers never see half a release: the folder appears whole with one rename, and
-``current`` is a symlink replaced with one rename. An existing release is never
-touched, which also makes a rebuild of unchanged sources write nothing.
+Readers never see half a release: the folder appears whole with one rename, after every
+file and folder in it is flushed to disk (so a power loss cannot publish empty files).
+An intact existing release is never touched, which also makes a rebuild of unchanged
+sources write nothing; a damaged one is replaced.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import mimetypes
 import os
+import posixpath
 import secrets
-import shutil
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ..manifest import MANIFEST_NAME, MANIFEST_VERSION
+from ..errors import BuildFailed, ConfigError
+from ..manifest import MANIFEST_NAME, MANIFEST_VERSION, MAX_MANIFEST_BYTES
 from .compress import SUFFIXES
+from .current import RELEASES, TEMP_PREFIX, current_release
 from .fingerprint import Published
+from .folders import flush_tree, fsync_folder, remove_tree
 from .lock import flock_folder
 
-RELEASES = "releases"
-CURRENT = "current"
-TEMP_PREFIX = ".tmp-"
 FILE_MODE = 0o644
 # The system's mime.types differs between machines; the release must not.
 _TYPES = mimetypes.MimeTypes()
@@ -48,13 +52,6 @@ class Release:
     bytes: int
 
 
-@dataclass(frozen=True)
-class Written:
-    path: Path
-    created: bool  # False: that release existed already
-    switched: bool  # False: current pointed at it already
-
-
 def content_type(name: str) -> str:
     return _TYPES.guess_type(name, strict=False)[0] or "application/octet-stream"
 
@@ -69,7 +66,7 @@ def assemble(
     url_prefix: str,
     modules: Mapping[str, object] | None = None,
 ) -> Release:
-    """The manifest of a release; its id is the hash of the asset table.
+    """The manifest of a release; its id is the hash of everything else in the manifest.
 
     ``copies`` gives, per logical name, the size of each compressed copy that was kept;
     ``modules`` the top-level ``importmap`` (and ``modules`` mode) keys.
@@ -91,19 +88,65 @@ def assemble(
             assets[name].update(imports=list(item.imports), dynamic_imports=list(item.dynamic_imports))
         files += 1 + len(kept)
         sizes += len(item.data) + sum(kept.values())
-    extra = dict(modules or {})
-    table = json.dumps([assets, extra] if extra else assets, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    release_id = hashlib.sha256(table.encode()).hexdigest()[:16]
-    document = {"version": MANIFEST_VERSION, "release": release_id, "url_prefix": url_prefix, "assets": assets,
-                **extra}
+    document: dict[str, Any] = {"version": MANIFEST_VERSION, "url_prefix": url_prefix, "assets": assets,
+                                **dict(modules or {})}
+    document["release"] = release_id(document)
     manifest = (json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
-    return Release(release_id, manifest, files + 1, sizes + len(manifest))
+    if len(manifest) > MAX_MANIFEST_BYTES:  # the run time would refuse to load it
+        raise BuildFailed([ConfigError(
+            f"the manifest of {len(assets)} assets would take {len(manifest)} bytes, more than the "
+            f"{MAX_MANIFEST_BYTES} an app loads; publish fewer files (see 'exclude')")])
+    return Release(document["release"], manifest, files + 1, sizes + len(manifest))
+
+
+def release_id(document: Mapping[str, Any]) -> str:
+    """The hash of a manifest without its ``release`` key: every byte a release follows from
+    (each file's bytes through its integrity, the URL prefix, any other key) is in its id."""
+    rest = {k: v for k, v in document.items() if k != "release"}
+    table = json.dumps(rest, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(table.encode()).hexdigest()[:16]
+
+
+def looks_complete(folder: Path, manifest: bytes | None = None, digest: str | None = None) -> bool:
+    """Whether a release folder can become ``current``, checked cheaply: its manifest (equal to
+    ``manifest``, or with the SHA-256 ``digest``, when given; else hashing to its own id and to the
+    folder's name) and every file it lists there, at the listed size. A half-copied, hand-edited
+    or damaged release is not. (About 30 ms for a release of 6,000 files.)
+    """
+    try:
+        raw = _read_small(folder / MANIFEST_NAME)
+        if manifest is not None and raw != manifest:
+            return False
+        if digest is not None and hashlib.sha256(raw).hexdigest() != digest:
+            return False
+        document = json.loads(raw)
+        if manifest is None and digest is None and not (document["release"] == folder.name == release_id(document)):
+            return False
+        top = str(folder)
+        for entry in document["assets"].values():
+            st = os.stat(f"{top}/{entry['file']}", follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != entry["size"]:
+                return False
+            for file in entry["encodings"].values():
+                if not stat.S_ISREG(os.stat(f"{top}/{file}", follow_symlinks=False).st_mode):
+                    return False
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def _read_small(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        raw = f.read(MAX_MANIFEST_BYTES + 1)
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise ValueError("too large")
+    return raw
 
 
 class Staging:
     """A release being written: a temporary folder beside the releases, locked while it lives.
 
-    Many processes fill it at once (``put_file``); ``commit`` adds the manifest last and renames
+    Many processes fill it at once (``put_file``); ``place`` adds the manifest last and renames
     it into place. Its own flock tells ``sweep`` that a live build still owns it.
     """
 
@@ -118,25 +161,28 @@ class Staging:
         self._fd: int | None = flock_folder(self.path, wait=True)
         self.previous = current_release(output)
 
-    def commit(self, release: Release) -> Written:
-        """Put the release in place (unless it exists already) and switch ``current``.
+    def place(self, release: Release) -> bool:
+        """Put the release in place, flushed to disk; False when an intact copy was there already.
 
-        The caller holds the output lock.
+        A folder of that name that is not complete (an interrupted copy, a deleted or
+        hand-edited file) is replaced. The caller holds the output lock.
         """
         final = self.output / RELEASES / release.id
-        created = False
-        try:
-            if not final.is_dir():
-                _write_file(self.path / MANIFEST_NAME, release.manifest)  # last: it vouches for the rest
-                os.rename(self.path, final)
-                created = True
-        finally:
-            self.discard()
-        return Written(final, created, switch_current(self.output, release.id))
+        if looks_complete(final, release.manifest):
+            return False
+        write_file(self.path / MANIFEST_NAME, release.manifest)  # last: it vouches for the rest
+        flush_tree(self.path)  # on disk before the rename can make it visible
+        if os.path.lexists(final):
+            aside = final.with_name(f"{TEMP_PREFIX}damaged-{secrets.token_hex(4)}")
+            os.rename(final, aside)
+            remove_tree(aside)
+        os.rename(self.path, final)
+        fsync_folder(final.parent)
+        return True
 
     def discard(self) -> None:
         if self.path.exists():
-            shutil.rmtree(self.path, ignore_errors=True)
+            remove_tree(self.path)
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -160,53 +206,45 @@ def sweep(output: Path) -> list[Path]:
         if fd is None:
             continue  # a live build is writing it
         os.close(fd)
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_tree(folder)
         removed.append(folder)
     return removed
 
 
-def switch_current(output: Path, release_id: str) -> bool:
-    """Atomically point ``current`` at a release; False when it pointed there already."""
-    link = output / CURRENT
-    target = f"{RELEASES}/{release_id}"
-    try:
-        if os.readlink(link) == target:
-            return False
-    except OSError:
-        pass
-    temp = output / f"{TEMP_PREFIX}{CURRENT}-{secrets.token_hex(4)}"
-    os.symlink(target, temp)
-    os.replace(temp, link)
-    os.utime(output / target)  # `clean` keeps the most recently current releases
-    return True
-
-
 def put_file(staging: Path, previous: Path | None, rel: str, data: bytes) -> None:
     """Write one file of a staging folder, or hard-link the identical file of the current
-    release (a fraction of a write's cost). Runs in many processes at once."""
+    release (a fraction of a write's cost). Runs in many processes at once.
+
+    Folders are made one level at a time below ``staging``, never ``staging`` itself: once
+    the build has removed it (a failure, Ctrl-C), a worker still busy cannot bring it back.
+    """
     target = staging / rel
-    if target.parent not in _made:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _made.add(target.parent)
+    _make_folders(staging, rel)
     if not (previous and _link_same(previous / rel, target, data)):
-        _write_file(target, data)
+        write_file(target, data)
 
 
-_made: set[Path] = set()  # folders this process made already: one mkdir each, not one per file
+_made: set[str] = set()  # folders this process made already: one mkdir each, not one per file
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _make_folders(staging: Path, rel: str) -> None:
+    parent = posixpath.dirname(rel)
+    if not parent or f"{staging}/{parent}" in _made:
+        return
+    path = str(staging)
+    for part in parent.split("/"):
+        path = f"{path}/{part}"
+        if path not in _made:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(path)
+            _made.add(path)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Create ``path`` with ``data`` (flushed to disk with the whole folder by ``Staging.place``)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
-
-
-def current_release(output: Path) -> Path | None:
-    """The release folder ``current`` points at, or None."""
-    try:
-        return (output / CURRENT).resolve(strict=True)
-    except OSError:
-        return None
 
 
 def _link_same(old: Path, new: Path, data: bytes) -> bool:

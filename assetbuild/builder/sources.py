@@ -11,6 +11,7 @@ from wcmatch import glob
 
 from ..errors import AssetbuildError, BuildFailed, ConfigError, SourceError, closest
 from .config import SASS_SUFFIXES, Config, bundle_kind
+from .folders import walk
 
 GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
 GLOB_CHARS = frozenset("*?[{")
@@ -57,7 +58,8 @@ class Plan:
 
 def scan(config: Config) -> SourceTree:
     """Walk ``config.source``, then each of ``config.extra_sources``, in sorted order; a name found
-    in an earlier folder wins. Links that lead outside their folder are refused unless allowed."""
+    in an earlier folder wins. Links that lead outside their folder are refused unless allowed,
+    and file names that are not UTF-8 (they cannot be written into a manifest or a URL)."""
     roots = [("", config.source), *config.extra_sources]
     if not config.source.is_dir() and not config.extra_sources:
         raise BuildFailed([ConfigError(f"'source' folder {config.display(config.source)} does not exist",
@@ -81,7 +83,9 @@ def scan(config: Config) -> SourceTree:
 
 def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
           ) -> tuple[dict[str, str], dict[str, str]]:
-    """Every file under one source folder, logical name -> path: those published, those excluded."""
+    """Every file under one source folder, logical name -> path: those published, those excluded.
+
+    The walk keeps its own stack, so a tree of any depth is read."""
     excluded = glob.compile(list(config.exclude), flags=GLOB_FLAGS).match if config.exclude else None
     real_root = os.path.realpath(root)
     # The build's own folders never count as sources, even when configured inside `source`.
@@ -91,22 +95,26 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
     # Sass load paths inside this folder, by logical name
     supplied = {prefix + p.relative_to(root).as_posix() for p in config.load_paths
                 if p.is_relative_to(root) and p != root}
-
-    def inside(real: str, folder: str) -> bool:
-        return real == folder or real.startswith(folder + os.sep)
-
-    def walk(folder: str, prefix: str, real_folder: str, held: bool = False) -> None:
+    stack = [(str(root), prefix, real_root, False)]
+    while stack:
+        folder, prefix, real_folder, held = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError as err:
             errors.append(SourceError(config.display(Path(folder)), f"cannot read folder: {err.strerror}"))
-            return
+            continue
+        below = []
         for entry in entries:
+            if not _is_utf8(entry.name):
+                errors.append(SourceError(_shown(config, entry.path),
+                                          "the file name is not valid UTF-8; rename it"))
+                continue
             logical = prefix + entry.name
             real = os.path.join(real_folder, entry.name)
             if entry.is_symlink():
                 real = os.path.realpath(entry.path)
-                if not config.follow_symlinks_outside and not inside(real, real_root):
+                if not config.follow_symlinks_outside and not _inside(real, real_root):
                     errors.append(SourceError(
                         config.display(Path(entry.path)),
                         f"symbolic link leads outside the source folder (to {real}); "
@@ -114,15 +122,47 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
                     ))
                     continue
             if entry.is_dir():
-                if not inside(real_folder, real) and real not in own:  # a link to a holding folder would loop
+                if not _inside(real_folder, real) and real not in own:  # a link to a holding folder would loop
                     # A Sass load path's files are held back like excluded ones: compiled in, or
                     # published only when a published file reaches them.
-                    walk(entry.path, logical + "/", real, held or logical in supplied)
+                    below.append((entry.path, logical + "/", real, held or logical in supplied))
             elif entry.is_file():
                 (left_out if held or (excluded and excluded(logical)) else files)[logical] = entry.path
-
-    walk(str(root), prefix, real_root)
+        stack.extend(reversed(below))
     return files, left_out
+
+
+def _inside(real: str, folder: str) -> bool:
+    return real == folder or real.startswith(folder + os.sep)
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes come back from the OS as lone surrogates
+        return False
+    return True
+
+
+def _shown(config: Config, path: str) -> str:
+    """A path with bytes that are not UTF-8 shown as ``\\xNN``, printable on one line anywhere."""
+    return os.fsencode(config.display(Path(path))).decode("utf-8", "backslashreplace")
+
+
+def read_source(config: Config, path: Path) -> bytes:
+    """The bytes of a source file, checked on the descriptor actually opened: a file swapped for
+    a link that leads outside ``source`` after the scan (a race) is refused as the scan would."""
+    with open(path, "rb") as f:
+        if not config.follow_symlinks_outside:
+            try:
+                real = os.readlink(f"/proc/self/fd/{f.fileno()}")
+            except OSError:
+                real = os.path.realpath(path)  # no /proc: the best check left
+            folders = [config.source, *(folder for _, folder in config.extra_sources)]
+            if not any(_inside(real, os.path.realpath(folder)) for folder in folders):
+                raise SourceError(config.display(path), f"symbolic link leads outside the source folder (to {real}); "
+                                  "set follow_symlinks_outside = true to allow it")
+        return f.read()
 
 
 def plan(config: Config, tree: SourceTree) -> Plan:
@@ -177,10 +217,16 @@ def _is_partial(name: str) -> bool:
 
 
 def template_files(folders: Iterable[Path]) -> list[Path]:
-    """The Jinja2 templates under each of ``folders`` that the build checks, folder by folder, sorted."""
+    """Every file under each of ``folders``, folder by folder, sorted: the build checks the pages
+    among them (``is_page``) and whatever they include, so a change to any of them counts."""
     found: dict[Path, None] = {}
     for folder in folders:
         if folder.is_dir():
             found.update(dict.fromkeys(sorted(
-                p for p in folder.rglob("*") if p.is_file() and p.name.lower().endswith(TEMPLATE_SUFFIXES))))
+                Path(entry.path) for _, _, others in walk(str(folder)) for entry in others if entry.is_file())))
     return list(found)
+
+
+def is_page(path: Path) -> bool:
+    """A template checked on its own, by its suffix; others are checked when a page includes them."""
+    return path.name.lower().endswith(TEMPLATE_SUFFIXES)

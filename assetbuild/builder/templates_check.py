@@ -1,7 +1,8 @@
 """Check at build time that templates name only assets the release has.
 
 Reads each template's Jinja2 syntax tree (not its text), so a call is found however
-it is written, and a name that is not a literal is reported as a warning.
+it is written, and a name that is not a literal is reported as a warning. The pages
+(by suffix) are checked, and every file they include, extend or import, whatever its suffix.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from jinja2 import nodes
 
 from ..errors import AssetbuildError, SourceError, closest
 from .django_templates import is_django_template, named_assets
-from .sources import template_files
+from .sources import is_page, template_files
 
 HELPERS = frozenset({"asset_url", "asset_tag"})
 
@@ -30,7 +31,16 @@ def check_templates(
     known = frozenset(assets)
     env = jinja2.Environment()
     errors: list[AssetbuildError] = []
-    for path in template_files(folders):
+    folders = list(folders)
+    every = template_files(folders)
+    queue = [p for p in every if is_page(p)]
+    reachable = set(every)
+    checked: set[Path] = set()
+    while queue:
+        path = queue.pop(0)
+        if path in checked:
+            continue
+        checked.add(path)
         shown = display(path)
         try:
             source = path.read_text(encoding="utf-8")
@@ -45,6 +55,7 @@ def check_templates(
         except jinja2.TemplateSyntaxError as err:
             errors.append(SourceError(shown, f"template syntax: {err.message}", err.lineno))
             continue
+        queue += [t for t in _included(tree, folders, reachable) if t not in checked]
         for call in tree.find_all(nodes.Call):
             if not (isinstance(call.node, nodes.Name) and call.node.name in HELPERS):
                 continue
@@ -72,3 +83,21 @@ def _check_django(source: str, shown: str, known: frozenset[str], warn: Callable
 def _unknown(shown: str, name: str, known: frozenset[str], line: int, col: int | None = None) -> SourceError:
     hint = closest(name, known, n=1)
     return SourceError(shown, f"unknown asset {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""), line, col)
+
+
+def _included(tree: nodes.Template, folders: list[Path], reachable: set[Path]) -> list[Path]:
+    """The files a template includes, extends or imports by a literal name, whatever their suffix
+    (``.inc``, ``.tpl``, ``.njk``): the loader reaches them (in the first folder that has them),
+    so the build checks them too."""
+    found = []
+    for node in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+        target = node.template
+        names = target.items if isinstance(target, (nodes.List, nodes.Tuple)) else [target]
+        for name in names:
+            if isinstance(name, nodes.Const) and isinstance(name.value, str):
+                for folder in folders:
+                    path = Path(os.path.normpath(folder / name.value))
+                    if path in reachable:
+                        found.append(path)
+                        break
+    return found

@@ -5,19 +5,27 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import os
+import json
 from pathlib import Path
 
 import brotli
 
 from ..errors import ManifestError
 from ..manifest import MANIFEST_NAME, Manifest
+from .folders import walk
+from .release import release_id
 
 
 def verify(release_dir: Path) -> list[str]:
-    """One line per problem found in ``release_dir``; empty when the release is intact."""
+    """One line per problem found in ``release_dir``; empty when the release is intact: the
+    manifest hashes to its release id (an edited ``type`` or ``url_prefix`` shows), and every
+    file it lists is there, unchanged, with nothing extra."""
     manifest = Manifest.load(release_dir / MANIFEST_NAME)
     problems: list[str] = []
+    document = json.loads((release_dir / MANIFEST_NAME).read_bytes())  # read and checked by `load`
+    if release_id(document) != manifest.release:
+        problems.append(f"{release_dir / MANIFEST_NAME}: error: changed since the build (its content no "
+                        f"longer hashes to its release id {manifest.release!r})")
     listed = {MANIFEST_NAME}
     for name, entry in sorted(manifest.entries.items()):
         path = release_dir / entry.file
@@ -35,9 +43,9 @@ def verify(release_dir: Path) -> list[str]:
         for encoding, file in sorted(entry.encodings.items()):
             listed.add(file)
             problems.extend(_check_copy(release_dir / file, encoding, data))
-    for folder, _, names in os.walk(release_dir):
-        for file in sorted(names):
-            rel = (Path(folder) / file).relative_to(release_dir).as_posix()
+    for folder, _, others in walk(str(release_dir)):
+        for entry in others:
+            rel = (Path(folder) / entry.name).relative_to(release_dir).as_posix()
             if rel not in listed:
                 problems.append(f"{release_dir / rel}: error: not listed in the manifest")
     return problems

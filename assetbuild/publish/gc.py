@@ -6,6 +6,8 @@ pointer; and any key younger than ``grace`` (a publish still under way, pages re
 that have not been replaced yet). A release published within the grace keeps all of its keys, old ones
 included: hosts may still be serving it.
 Keys that do not look like assetbuild's (no content hash in the name) are never touched.
+Object stores time uploads to the second: releases published within one second are ordered
+by id, which only matters with a grace under a second.
 """
 
 from __future__ import annotations
