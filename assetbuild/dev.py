@@ -195,8 +195,10 @@ CLIENT_JS = r"""// assetbuild development client: stylesheets swapped in place, 
 
 
 class DevMiddleware:
-    """WSGI: the events endpoint, the client script, the client tag added to every HTML page,
-    and the files of whatever release is current now."""
+    """WSGI: the events endpoint, the client script and the client tag added to every HTML page.
+
+    The files of releases built after start-up are served by the app's ``ReleaseFiles``, as in
+    production: it looks at the releases folder for a hashed URL it does not know yet."""
 
     def __init__(self, application: WSGIApp, manifest: FollowingManifest, mount: str) -> None:
         self.application, self.manifest, self.mount = application, manifest, mount
@@ -214,24 +216,7 @@ class DevMiddleware:
             start_response("200 OK", [("Content-Type", "text/javascript; charset=utf-8"),
                                       ("Content-Length", str(len(body))), ("Cache-Control", "no-store")])
             return [body]
-        found = self._release_file(path)
-        if found is not None:
-            file, media_type = found
-            start_response("200 OK", [("Content-Type", media_type), ("Content-Length", str(file.stat().st_size)),
-                                      ("Cache-Control", "no-cache")])
-            return [file.read_bytes()]
         return self._with_client(environ, start_response)
-
-    def _release_file(self, path: str) -> tuple[Path, str] | None:
-        """A file of the current release by its URL path (a release built after start-up included)."""
-        if not path.startswith(self.mount):
-            return None
-        manifest = self.manifest.now()
-        entry = next((e for e in manifest.entries.values() if e.file == path[len(self.mount):]), None)
-        if entry is None or manifest.release_dir is None:
-            return None
-        text = entry.type.startswith("text/") or entry.type.endswith("javascript")
-        return Path(manifest.release_dir) / entry.file, entry.type + ("; charset=utf-8" if text else "")
 
     def _with_client(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         captured: dict[str, Any] = {}

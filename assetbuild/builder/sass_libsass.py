@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,12 +88,7 @@ def _watch(path: str, prev: str, options: SassOptions, read: dict[str, None], mi
 def _module_system(read: dict[str, None], display: Any) -> list[SourceError]:
     """Each file read that uses ``@use``, ``@forward`` or a ``sass:`` module, at its first such line."""
     errors = []
-    for path in read:
-        try:
-            text = Path(path).read_text("utf-8", errors="replace")
-        except OSError:
-            continue
-        found = _MODULE_SYSTEM.search(_without_comments(text))
+    for path, text, found in _first_matches(read, _MODULE_SYSTEM):
         if found:
             start = found.start(1) if found.group(1) else found.start()
             line, col = _line_col(text, start)
@@ -100,6 +96,16 @@ def _module_system(read: dict[str, None], display: Any) -> list[SourceError]:
             errors.append(SourceError(display(Path(path)), f"{what} is Sass's module system, which libsass does "
                                       f"not support; {MODULE_SYSTEM_HINT}", line, col))
     return errors
+
+
+def _first_matches(read: dict[str, None], pattern: re.Pattern[str]) -> Iterator[tuple[str, str, re.Match | None]]:
+    """Each readable file read, its text, and ``pattern``'s first match outside its comments."""
+    for path in read:
+        try:
+            text = Path(path).read_text("utf-8", errors="replace")
+        except OSError:
+            continue
+        yield path, text, pattern.search(_without_comments(text))
 
 
 def _error(message: str, entry: str, read: dict[str, None], display: Any) -> SourceError:
@@ -117,12 +123,7 @@ def _error(message: str, entry: str, read: dict[str, None], display: Any) -> Sou
         if col is None:
             col = len(caret.group(1)) + 1 if caret else 1
         return SourceError(display(path), first, int(where.group(1)), int(col))
-    for path in read:  # no place given: the first construct libsass is known to choke on
-        try:
-            text = Path(path).read_text("utf-8", errors="replace")
-        except OSError:
-            continue
-        found = _UNSUPPORTED.search(_without_comments(text))
+    for path, text, found in _first_matches(read, _UNSUPPORTED):  # no place given: what libsass chokes on
         if found:
             line, col = _line_col(text, found.start())
             return SourceError(display(Path(path)), f"{first} (libsass cannot compile this CSS function; "
