@@ -234,11 +234,14 @@ def listing(output: Path) -> list[str]:
     return sorted(p.relative_to(output).as_posix() for p in [*output.iterdir(), *(output / "releases").iterdir()])
 
 
-@pytest.mark.skipif(shutil.which("strace") is None and not os.environ.get("CI"), reason="strace is not installed")
-def test_files_and_folders_are_flushed_before_each_publishing_rename(tmp_path: Path) -> None:
-    site = write_project(tmp_path / "s", SITE, BUNDLES)
-    trace = tmp_path / "trace"
-    command = ["strace", "-f", "-qq", "-o", str(trace), "-e", "trace=fsync,syncfs,rename,renameat,renameat2",
+needs_strace = pytest.mark.skipif(shutil.which("strace") is None and not os.environ.get("CI"),
+                                  reason="strace is not installed")
+
+
+def traced_build(site: Path, trace: Path) -> tuple[list[str], list[str]]:
+    """Build under strace: the flushes before the rename that publishes the release (fsync with
+    the path flushed), and every call after it."""
+    command = ["strace", "-f", "-qq", "-y", "-o", str(trace), "-e", "trace=fsync,syncfs,rename,renameat,renameat2",
                sys.executable, "-m", "assetbuild", "build", "--no-cache", "--jobs", "1"]
     result = subprocess.run(command, cwd=site, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -246,10 +249,40 @@ def test_files_and_folders_are_flushed_before_each_publishing_rename(tmp_path: P
     renames = [i for i, c in enumerate(calls) if c.startswith("rename") and "/releases/.tmp-" in c]
     links = [i for i, c in enumerate(calls) if c.startswith("rename") and "current" in c]
     assert len(renames) == 1 and len(links) == 1
-    before = [c for c in calls[:renames[0]] if c.startswith(("fsync", "syncfs"))]
-    files = sum(1 for p in current(site).rglob("*") if p.is_file())
-    folders = sum(1 for p in current(site).rglob("*") if p.is_dir()) + 1
-    # the whole filesystem (syncfs) or every file and every folder of the release, one by one
-    assert any(c.startswith("syncfs") for c in before) or len(before) >= files + folders
     assert any(c.startswith("fsync") for c in calls[renames[0] + 1:links[0]])  # the releases folder
     assert any(c.startswith("fsync") for c in calls[links[0] + 1:])  # the output folder, after the switch
+    return [c for c in calls[:renames[0]] if c.startswith(("fsync", "syncfs"))], calls[renames[0]:]
+
+
+def flushed_paths(calls: list[str]) -> set[str]:
+    """What each ``fsync(3</site/dist/releases/.tmp-x/css/a.css>)`` flushed, relative to the release."""
+    found = (re.search(r"/releases/\.tmp-[0-9a-f]+(/[^>]*)?>", c) for c in calls if c.startswith("fsync"))
+    return {(m.group(1) or "/")[1:] for m in found if m}
+
+
+@needs_strace
+def test_an_edit_flushes_only_the_files_it_wrote_and_the_folders(tmp_path: Path) -> None:
+    site = write_project(tmp_path / "s", SITE, BUNDLES)
+    build(site, "--no-cache")
+    aged()
+    (site / "static_src/js/a.js").write_text("var a = 2;\n" * 100)
+    before, _ = traced_build(site, tmp_path / "trace")
+    release = current(site)
+    written = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file() and p.stat().st_nlink == 1}
+    linked = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file() and p.stat().st_nlink > 1}
+    folders = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_dir()} | {""}
+    assert "manifest.json" in written and any(f.startswith("js/app.") for f in written)
+    assert linked  # the image and the CSS did not change: hard links of the previous release
+    assert not any(c.startswith("syncfs") for c in before)  # not the whole filesystem for one edit
+    assert flushed_paths(before) == {p.replace(os.sep, "/") for p in written | folders}
+
+
+@needs_strace
+def test_many_files_written_are_flushed_with_one_syncfs(tmp_path: Path) -> None:
+    files = {**SITE, **{f"img/many/{i}.txt": f"file {i}\n" for i in range(300)}}
+    site = write_project(tmp_path / "s", files, BUNDLES)
+    before, _ = traced_build(site, tmp_path / "trace")
+    files_in_release = sum(1 for p in current(site).rglob("*") if p.is_file())
+    assert files_in_release > 300
+    # the whole filesystem at once, not one fsync per file
+    assert any(c.startswith("syncfs") for c in before) and len(before) < 10

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 
 def walk(top: str) -> Iterator[tuple[str, list[os.DirEntry[str]], list[os.DirEntry[str]]]]:
@@ -59,25 +59,38 @@ def fsync_folder(folder: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
-def flush_tree(top: str | os.PathLike[str]) -> None:
+FEW_WRITTEN = 256  # up to this many new files, one fsync each beats a syncfs of the whole filesystem
+
+
+def flush_tree(top: str | os.PathLike[str], written: Collection[str] | None = None) -> None:
     """Flush every file and folder of a tree to disk before it is published.
 
-    One ``syncfs`` of the tree's filesystem where Linux offers it: for a release of thousands
-    of files it costs a fraction of one ``fsync`` per file (each of which can wait for its own
-    journal commit). Elsewhere, every file and folder is flushed one by one.
+    ``written``: the files (relative paths) written into the tree, when known; the others are
+    hard links of files flushed before. When few were written (a partial edited), those files
+    and every folder are flushed one by one: a ``syncfs`` would also wait for everything else
+    written to the filesystem (the build cache, other programs). For many files, one ``syncfs``
+    of the tree's filesystem where Linux offers it: for thousands of files it costs a fraction
+    of one ``fsync`` per file (each of which can wait for its own journal commit).
     """
     top = os.fspath(top)
-    if _syncfs(top):
+    if (written is None or len(written) > FEW_WRITTEN) and _syncfs(top):
         return
     for folder, _, others in walk(top):
-        for entry in others:
+        files = others if written is None else ()
+        for entry in files:
             if entry.is_file(follow_symlinks=False):
-                fd = os.open(entry.path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+                _fsync_file(entry.path)
         fsync_folder(folder)
+    for rel in written or ():
+        _fsync_file(os.path.join(top, rel))
+
+
+def _fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _syncfs(path: str) -> bool:

@@ -186,10 +186,11 @@ def _full_build(
             # Each worker compresses its files and writes them, with their copies, into the staging folder.
             work = functools.partial(_stage_file, staging=staging.path, previous=staging.previous,
                                      encodings=config.compress, cache=cache)
-            sizes = workers.map(work, [(p.file, p.data) for p in items],
-                                _stage(progress, "compressing and writing", len(items)),
-                                weight=lambda item: len(item[1]))
-        copies = {p.name: kept for p, kept in zip(items, sizes, strict=True)}
+            staged = workers.map(work, [(p.file, p.data) for p in items],
+                                 _stage(progress, "compressing and writing", len(items)),
+                                 weight=lambda item: len(item[1]))
+        copies = {p.name: kept for p, (kept, _) in zip(items, staged, strict=True)}
+        staging.wrote(rel for _, written in staged for rel in written)
         release = assemble(published, copies, config.url_prefix, _importmap(config))
         written = finish(config, release, staging, ticket, wait=True, archive=archive)
         assert written is not None
@@ -322,16 +323,17 @@ def _plain_asset(name: str, path: str, config: Config) -> Asset:
 
 def _stage_file(
     item: tuple[str, bytes], staging: Path, previous: Path | None, encodings: tuple[str, ...], cache: Cache
-) -> dict[str, int]:
-    """Write one file and the compressed copies that pay; return encoding -> size of each kept copy."""
+) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Write one file and the compressed copies that pay; return encoding -> size of each kept copy,
+    and the files written (not linked from the previous release)."""
     from .compress import SUFFIXES, compressed_copies
 
     rel, data = item
-    put_file(staging, previous, rel, data)
+    files = {rel: data}
     kept = compressed_copies(rel, data, encodings, cache)
-    for encoding, packed in kept.items():
-        put_file(staging, previous, rel + SUFFIXES[encoding], packed)
-    return {encoding: len(packed) for encoding, packed in kept.items()}
+    files.update((rel + SUFFIXES[encoding], packed) for encoding, packed in kept.items())
+    written = tuple(file for file, content in files.items() if put_file(staging, previous, file, content))
+    return {encoding: len(packed) for encoding, packed in kept.items()}, written
 
 
 def _precompress(item: tuple[str, str], encodings: tuple[str, ...], cache: Cache) -> None:

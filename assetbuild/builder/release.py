@@ -17,7 +17,7 @@ import os
 import posixpath
 import secrets
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,6 +160,12 @@ class Staging:
         self.path.mkdir()
         self._fd: int | None = flock_folder(self.path, wait=True)
         self.previous = current_release(output)
+        self.written: list[str] | None = None  # files written, not linked; None: not known
+
+    def wrote(self, files: Iterable[str]) -> None:
+        """Record which files were written (not linked from ``previous``): few of them are
+        flushed one by one, instead of the whole filesystem."""
+        self.written = [*(self.written or ()), *files]
 
     def place(self, release: Release) -> bool:
         """Put the release in place, flushed to disk; False when an intact copy was there already.
@@ -171,7 +177,8 @@ class Staging:
         if looks_complete(final, release.manifest):
             return False
         write_file(self.path / MANIFEST_NAME, release.manifest)  # last: it vouches for the rest
-        flush_tree(self.path)  # on disk before the rename can make it visible
+        # on disk before the rename can make it visible
+        flush_tree(self.path, None if self.written is None else [*self.written, MANIFEST_NAME])
         if os.path.lexists(final):
             aside = final.with_name(f"{TEMP_PREFIX}damaged-{secrets.token_hex(4)}")
             os.rename(final, aside)
@@ -211,17 +218,20 @@ def sweep(output: Path) -> list[Path]:
     return removed
 
 
-def put_file(staging: Path, previous: Path | None, rel: str, data: bytes) -> None:
+def put_file(staging: Path, previous: Path | None, rel: str, data: bytes) -> bool:
     """Write one file of a staging folder, or hard-link the identical file of the current
-    release (a fraction of a write's cost). Runs in many processes at once.
+    release (a fraction of a write's cost; its bytes are on disk already); True when written.
+    Runs in many processes at once.
 
     Folders are made one level at a time below ``staging``, never ``staging`` itself: once
     the build has removed it (a failure, Ctrl-C), a worker still busy cannot bring it back.
     """
     target = staging / rel
     _make_folders(staging, rel)
-    if not (previous and _link_same(previous / rel, target, data)):
-        write_file(target, data)
+    if previous and _link_same(previous / rel, target, data):
+        return False
+    write_file(target, data)
+    return True
 
 
 _made: set[str] = set()  # folders this process made already: one mkdir each, not one per file
