@@ -220,3 +220,30 @@ def test_templates_included_under_any_suffix_are_checked(tmp_path: Path, suffix:
     errors = [line for line in result.stderr.splitlines() if ": warning: " not in line]
     assert errors == [f"templates/partials/head{suffix}:1: error: unknown asset 'css/ap.css' "
                       "(did you mean 'css/app.css'?)"]
+
+
+def peak_rss_mb(site: Path) -> float:
+    """The peak RSS of the build's largest process (the CLI or a worker), in MB, and its output."""
+    script = ("import resource, subprocess, sys; done = subprocess.run([sys.executable, '-m', 'assetbuild', "
+              "'build', '--no-cache']); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); "
+              "sys.exit(done.returncode)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=site, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return float(done.stdout.split()[-1])
+
+
+@pytest.mark.slow
+def test_memory_follows_the_largest_file_not_the_tree(tmp_path: Path) -> None:
+    """Every plain file was held in memory before writing (1 GB of media needed 1.08 GB RSS)."""
+    baseline = peak_rss_mb(write_project(tmp_path / "tiny", {"img/a.webm": b"x" * 1000}))
+    media = {f"media/{i}.webm": os.urandom(5 * 2**20) for i in range(40)}  # 200 MiB in all
+    site = write_project(tmp_path / "s", {**SITE, **media}, BUNDLES)
+    del media
+    peak = peak_rss_mb(site)
+    print(f"peak RSS: {peak:.0f} MB for 200 MiB of media; {baseline:.0f} MB for a tiny build")
+    assert peak < baseline + 100
+    manifest = load_manifest(site / "dist")
+    release = (site / "dist/current").resolve()
+    entry = manifest["assets"]["media/7.webm"]
+    assert (release / entry["file"]).read_bytes() == (site / "static_src/media/7.webm").read_bytes()
+    assert entry["size"] == 5 * 2**20

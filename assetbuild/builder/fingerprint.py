@@ -12,11 +12,14 @@ import json
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from ..errors import AssetbuildError, BuildFailed, ConfigError, SourceError
 from . import js_modules, reachability, references, sourcemaps
+
+if TYPE_CHECKING:
+    from .leaves import OnDisk
 
 DIGEST_LENGTH = 12
 
@@ -30,6 +33,7 @@ class Asset:
     sources: tuple[str, ...]
     origin: str
     source_map: Mapping[str, Any] | None = None
+    stored: OnDisk | None = None  # a file that references nothing, left on disk (``data`` is empty)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,11 @@ class Published:
     imports: tuple[str, ...] = ()
     dynamic_imports: tuple[str, ...] = ()
     module: bool = False  # an ES module: the manifest lists its imports
+    stored: OnDisk | None = None  # the bytes are this file's, left on disk (``data`` is empty)
+
+    @property
+    def size(self) -> int:
+        return self.stored.size if self.stored else len(self.data)
 
 
 @dataclass
@@ -117,7 +126,8 @@ def fingerprint(
             node.targets.update(node.specifiers)
         else:
             node.others.update(dict.fromkeys(node.specifiers.values()))
-    own = {name: hashlib.sha256(_placeholder_bytes(node, url_root)).hexdigest() for name, node in nodes.items()}
+    own = {name: node.asset.stored.sha256 if node.asset.stored else
+           hashlib.sha256(_placeholder_bytes(node, url_root)).hexdigest() for name, node in nodes.items()}
     final = reachability.reach_digests(own, {n: set(node.targets.values()) for n, node in nodes.items()})
     done: dict[str, Published] = {}
     for node in nodes.values():
@@ -270,7 +280,7 @@ def _publish(node: _Node, final: Mapping[str, str], names: frozenset[str], url_r
     targets = tuple(sorted(set(node.targets.values()) | set(node.others) | {o.name for o in out}))
     own = final[asset.name][:DIGEST_LENGTH]
     out.append(Published(asset.name, references.hashed_name(asset.name, own), own, data, asset.sources,
-                         targets, tuple(node.imports), tuple(node.dynamic_imports), node.module))
+                         targets, tuple(node.imports), tuple(node.dynamic_imports), node.module, asset.stored))
     return out
 
 

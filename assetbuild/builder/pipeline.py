@@ -25,6 +25,7 @@ from .config import SASS_SUFFIXES, Config
 from .current import RELEASES, Ticket
 from .fingerprint import Asset, Published, fingerprint
 from .finish import Written, finish, writing
+from .leaves import OnDisk, changed_is_an_error, on_disk
 from .lock import locked
 from .parallel import Workers, default_jobs
 from .release import Release, Staging, assemble, put_file, sweep
@@ -182,13 +183,13 @@ def _full_build(
         sweep(config.output)  # what killed builds left behind
         staging = Staging(config.output)
     try:
-        with writing(config.output):
+        with writing(config.output), changed_is_an_error():
             # Each worker compresses its files and writes them, with their copies, into the staging folder.
             work = functools.partial(_stage_file, staging=staging.path, previous=staging.previous,
                                      encodings=config.compress, cache=cache)
-            staged = workers.map(work, [(p.file, p.data) for p in items],
+            staged = workers.map(work, [(p.file, p.stored or p.data) for p in items],
                                  _stage(progress, "compressing and writing", len(items)),
-                                 weight=lambda item: len(item[1]))
+                                 weight=lambda item: len(item[1]) if isinstance(item[1], bytes) else item[1].size)
         copies = {p.name: kept for p, (kept, _) in zip(items, staged, strict=True)}
         staging.wrote(rel for _, written in staged for rel in written)
         release = assemble(published, copies, config.url_prefix, _importmap(config))
@@ -317,20 +318,27 @@ def _compile(
 
 
 def _plain_asset(name: str, path: str, config: Config) -> Asset:
-    """A file published as it is (read as checked: see ``read_source``)."""
+    """A file published as it is (read as checked: see ``read_source``); one that references nothing
+    stays on disk, hashed by streaming (memory follows the largest file, not the tree)."""
+    if references.kind_of(name) is None:
+        return Asset(name, b"", (name,), config.display(Path(path)), stored=on_disk(config, Path(path)))
     return Asset(name, read_source(config, Path(path)), (name,), config.display(Path(path)))
 
 
 def _stage_file(
-    item: tuple[str, bytes], staging: Path, previous: Path | None, encodings: tuple[str, ...], cache: Cache
+    item: tuple[str, bytes | OnDisk], staging: Path, previous: Path | None, encodings: tuple[str, ...],
+    cache: Cache,
 ) -> tuple[dict[str, int], tuple[str, ...]]:
     """Write one file and the compressed copies that pay; return encoding -> size of each kept copy,
-    and the files written (not linked from the previous release)."""
-    from .compress import SUFFIXES, compressed_copies
+    and the files written (not linked from the previous release). A file left on disk is read
+    whole only to be compressed, else streamed."""
+    from .compress import SUFFIXES, compressed_copies, worth_compressing
 
     rel, data = item
-    files = {rel: data}
-    kept = compressed_copies(rel, data, encodings, cache)
+    if isinstance(data, OnDisk) and encodings and data.size and worth_compressing(rel):
+        data = data.read()
+    files: dict[str, bytes | OnDisk] = {rel: data}
+    kept = compressed_copies(rel, data, encodings, cache) if isinstance(data, bytes) else {}
     files.update((rel + SUFFIXES[encoding], packed) for encoding, packed in kept.items())
     written = tuple(file for file, content in files.items() if put_file(staging, previous, file, content))
     return {encoding: len(packed) for encoding, packed in kept.items()}, written

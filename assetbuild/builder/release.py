@@ -28,6 +28,7 @@ from .compress import SUFFIXES
 from .current import RELEASES, TEMP_PREFIX, current_release
 from .fingerprint import Published
 from .folders import flush_tree, fsync_folder, remove_tree
+from .leaves import OnDisk
 from .lock import flock_folder
 
 FILE_MODE = 0o644
@@ -77,8 +78,8 @@ def assemble(
         kept = copies.get(name, {})
         assets[name] = {
             "file": item.file,
-            "size": len(item.data),
-            "integrity": integrity(item.data),
+            "size": item.size,
+            "integrity": item.stored.integrity if item.stored else integrity(item.data),
             "type": content_type(name),
             "encodings": {encoding: item.file + SUFFIXES[encoding] for encoding in sorted(kept)},
             "sources": list(item.sources),
@@ -87,7 +88,7 @@ def assemble(
         if item.module:
             assets[name].update(imports=list(item.imports), dynamic_imports=list(item.dynamic_imports))
         files += 1 + len(kept)
-        sizes += len(item.data) + sum(kept.values())
+        sizes += item.size + sum(kept.values())
     document: dict[str, Any] = {"version": MANIFEST_VERSION, "url_prefix": url_prefix, "assets": assets,
                                 **dict(modules or {})}
     document["release"] = release_id(document)
@@ -218,7 +219,7 @@ def sweep(output: Path) -> list[Path]:
     return removed
 
 
-def put_file(staging: Path, previous: Path | None, rel: str, data: bytes) -> bool:
+def put_file(staging: Path, previous: Path | None, rel: str, data: bytes | OnDisk) -> bool:
     """Write one file of a staging folder, or hard-link the identical file of the current
     release (a fraction of a write's cost; its bytes are on disk already); True when written.
     Runs in many processes at once.
@@ -230,7 +231,10 @@ def put_file(staging: Path, previous: Path | None, rel: str, data: bytes) -> boo
     _make_folders(staging, rel)
     if previous and _link_same(previous / rel, target, data):
         return False
-    write_file(target, data)
+    if isinstance(data, bytes):
+        write_file(target, data)
+    else:
+        data.copy_to(str(target), FILE_MODE)  # streamed from the source file
     return True
 
 
@@ -257,14 +261,17 @@ def write_file(path: Path, data: bytes) -> None:
         f.write(data)
 
 
-def _link_same(old: Path, new: Path, data: bytes) -> bool:
+def _link_same(old: Path, new: Path, data: bytes | OnDisk) -> bool:
     """Hard-link an identical file of the previous release (a fraction of a write's cost).
 
     Only where the bytes on disk are exactly ``data``: a damaged old release is never copied.
     """
     try:
         st = old.stat()
-        if st.st_size != len(data) or st.st_mode & 0o777 != FILE_MODE or old.read_bytes() != data:
+        size = len(data) if isinstance(data, bytes) else data.size
+        if st.st_size != size or st.st_mode & 0o777 != FILE_MODE:
+            return False
+        if not (old.read_bytes() == data if isinstance(data, bytes) else data.same_as(str(old))):
             return False
         os.link(old, new)
         return True

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from wcmatch import glob
 
@@ -150,19 +151,26 @@ def _shown(config: Config, path: str) -> str:
 
 
 def read_source(config: Config, path: Path) -> bytes:
-    """The bytes of a source file, checked on the descriptor actually opened: a file swapped for
-    a link that leads outside ``source`` after the scan (a race) is refused as the scan would."""
-    with open(path, "rb") as f:
-        if not config.follow_symlinks_outside:
-            try:
-                real = os.readlink(f"/proc/self/fd/{f.fileno()}")
-            except OSError:
-                real = os.path.realpath(path)  # no /proc: the best check left
-            folders = [config.source, *(folder for _, folder in config.extra_sources)]
-            if not any(_inside(real, os.path.realpath(folder)) for folder in folders):
-                raise SourceError(config.display(path), f"symbolic link leads outside the source folder (to {real}); "
-                                  "set follow_symlinks_outside = true to allow it")
+    """The bytes of a source file, read as checked (see ``open_source``)."""
+    with open_source(config, path) as f:
         return f.read()
+
+
+def open_source(config: Config, path: Path) -> BinaryIO:
+    """A source file opened for reading, checked on the descriptor actually opened: a file swapped
+    for a link that leads outside ``source`` after the scan (a race) is refused as the scan would."""
+    f = open(path, "rb")  # noqa: SIM115 - returned open, or closed below
+    if not config.follow_symlinks_outside:
+        try:
+            real = os.readlink(f"/proc/self/fd/{f.fileno()}")
+        except OSError:
+            real = os.path.realpath(path)  # no /proc: the best check left
+        folders = [config.source, *(folder for _, folder in config.extra_sources)]
+        if not any(_inside(real, os.path.realpath(folder)) for folder in folders):
+            f.close()
+            raise SourceError(config.display(path), f"symbolic link leads outside the source folder (to {real}); "
+                              "set follow_symlinks_outside = true to allow it")
+    return f
 
 
 def plan(config: Config, tree: SourceTree) -> Plan:
