@@ -70,6 +70,32 @@ def test_a_file_swapped_for_an_outside_link_after_the_scan_is_refused(tmp_path: 
     assert not (site / "dist").exists() or not list((site / "dist").rglob("secret*"))
 
 
+@pytest.mark.parametrize(("name", "jobs"), [("secret.txt", 1), ("clip.webm", 2)])  # compressed; copied as is
+def test_a_file_left_on_disk_swapped_after_it_was_hashed_is_refused(
+    tmp_path: Path, monkeypatch, name: str, jobs: int
+) -> None:
+    """Files that reference nothing are hashed, then read or copied from their path: what is read is checked."""
+    site = write_project(tmp_path / "s", {**SITE, "clip.webm": b"\x1aE\xdf\xa3" * 1000}, BUNDLES)
+    outside = tmp_path / "passwd"
+    outside.write_text("root:x:0:0\n")
+    real_fingerprint = pipeline.fingerprint
+
+    def fingerprint_then_race(*args, **kwargs):
+        published = real_fingerprint(*args, **kwargs)
+        target = site / "static_src" / name
+        target.unlink()
+        target.symlink_to(outside)  # the race: between the hash and the copy
+        return published
+
+    monkeypatch.setattr(pipeline, "fingerprint", fingerprint_then_race)
+    config = load_config(site / "pyproject.toml")
+    with pytest.raises(BuildFailed) as failed:
+        pipeline.build(config, jobs=jobs, use_cache=False)
+    assert [str(e) for e in failed.value.errors] == [
+        f"{config.display(site / 'static_src' / name)}: error: the file changed while the build ran; build again"]
+    assert not list((site / "dist").rglob(name.split(".")[0] + "*"))
+
+
 @pytest.mark.parametrize("unit", [
     b'\\"',  # an unterminated string of escaped quotes
     b"url(" + b" " * 40,  # spaces that two \s* could share
