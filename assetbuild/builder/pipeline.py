@@ -25,14 +25,15 @@ from .config import SASS_SUFFIXES, Config
 from .current import RELEASES, Ticket
 from .fingerprint import Asset, Published, fingerprint
 from .finish import Written, finish, writing
-from .leaves import OnDisk, changed_is_an_error, on_disk
+from .leaves import changed_is_an_error, on_disk
 from .lock import locked
 from .parallel import Workers, default_jobs
-from .release import Release, Staging, assemble, put_file, sweep
+from .release import Release, Staging, assemble, sweep
 from .sass_compile import sass_options
 from .sass_warnings import format_warning
 from .sources import Plan, plan, read_source, scan, template_files
 from .stamp import stamp, versions
+from .write_stage import precompress, stage_file
 
 Progress = Callable[[str, int, int], None]
 
@@ -185,7 +186,7 @@ def _full_build(
     try:
         with writing(config.output), changed_is_an_error():
             # Each worker compresses its files and writes them, with their copies, into the staging folder.
-            work = functools.partial(_stage_file, staging=staging.path, previous=staging.previous,
+            work = functools.partial(stage_file, staging=staging.path, previous=staging.previous,
                                      encodings=config.compress, cache=cache)
             staged = workers.map(work, [(p.file, p.stored or p.data) for p in items],
                                  _stage(progress, "compressing and writing", len(items)),
@@ -296,7 +297,7 @@ def _compile(
         # the bundles, so that no core waits while bundles compile and files are fingerprinted.
         # Only the cache is written here, never `output`.
         leaves = [(n, the_plan.tree.files[n]) for n in the_plan.plain if references.kind_of(n) is None]
-        workers.start(functools.partial(_precompress, encodings=config.compress, cache=cache), leaves,
+        workers.start(functools.partial(precompress, encodings=config.compress, cache=cache), leaves,
                       weight=lambda item: os.path.getsize(item[1]))
     results = workers.gather(pending, _stage(progress, "compiling bundles", len(the_plan.bundles)))
     assets: dict[str, Asset] = {}
@@ -323,36 +324,6 @@ def _plain_asset(name: str, path: str, config: Config) -> Asset:
     if references.kind_of(name) is None:
         return Asset(name, b"", (name,), config.display(Path(path)), stored=on_disk(config, Path(path)))
     return Asset(name, read_source(config, Path(path)), (name,), config.display(Path(path)))
-
-
-def _stage_file(
-    item: tuple[str, bytes | OnDisk], staging: Path, previous: Path | None, encodings: tuple[str, ...],
-    cache: Cache,
-) -> tuple[dict[str, int], tuple[str, ...]]:
-    """Write one file and the compressed copies that pay; return encoding -> size of each kept copy,
-    and the files written (not linked from the previous release). A file left on disk is read
-    whole only to be compressed, else streamed."""
-    from .compress import SUFFIXES, compressed_copies, worth_compressing
-
-    rel, data = item
-    if isinstance(data, OnDisk) and encodings and data.size and worth_compressing(rel):
-        data = data.read()
-    files: dict[str, bytes | OnDisk] = {rel: data}
-    kept = compressed_copies(rel, data, encodings, cache) if isinstance(data, bytes) else {}
-    files.update((rel + SUFFIXES[encoding], packed) for encoding, packed in kept.items())
-    written = tuple(file for file, content in files.items() if put_file(staging, previous, file, content))
-    return {encoding: len(packed) for encoding, packed in kept.items()}, written
-
-
-def _precompress(item: tuple[str, str], encodings: tuple[str, ...], cache: Cache) -> None:
-    from .compress import compressed_copies
-
-    name, path = item
-    try:
-        with open(path, "rb") as f:
-            compressed_copies(name, f.read(), encodings, cache)
-    except OSError:
-        pass  # only a head start: the real step reads the file again and reports any problem
 
 
 def _unpublished(the_plan: Plan) -> dict[str, str]:
