@@ -70,6 +70,32 @@ def test_a_file_swapped_for_an_outside_link_after_the_scan_is_refused(tmp_path: 
     assert not (site / "dist").exists() or not list((site / "dist").rglob("secret*"))
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_bundle_input_swapped_for_an_outside_link_after_the_scan_is_refused(
+    tmp_path: Path, monkeypatch, jobs: int
+) -> None:
+    site = write_project(tmp_path / "s", SITE, BUNDLES)
+    outside = tmp_path / "passwd"
+    outside.write_text("var root = 0;\n")
+    real_scan = pipeline.scan
+
+    def scan_then_race(config):
+        tree = real_scan(config)
+        target = site / "static_src/js/a.js"
+        target.unlink()
+        target.symlink_to(outside)  # the race: between the check and webassets' read
+        return tree
+
+    monkeypatch.setattr(pipeline, "scan", scan_then_race)
+    config = load_config(site / "pyproject.toml")
+    with pytest.raises(BuildFailed) as failed:
+        pipeline.build(config, jobs=jobs, use_cache=False)
+    assert [str(e) for e in failed.value.errors] == [
+        f"{config.display(site / 'static_src/js/a.js')}: error: symbolic link leads outside the source folder "
+        f"(to {outside}); set follow_symlinks_outside = true to allow it"]
+    assert not list((site / "dist").rglob("app*.js"))
+
+
 @pytest.mark.parametrize(("name", "jobs"), [("secret.txt", 1), ("clip.webm", 2)])  # compressed; copied as is
 def test_a_file_left_on_disk_swapped_after_it_was_hashed_is_refused(
     tmp_path: Path, monkeypatch, name: str, jobs: int

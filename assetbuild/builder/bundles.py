@@ -20,7 +20,7 @@ import io
 import os
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ class _Collector:
     display: Any
     sass: SassOptions
     url_root: str = ""  # the URL prefix's path: root-absolute references under it are ours
+    read: Callable[[Path], bytes] = Path.read_bytes  # how an input is read (``sources.read_source`` checks it)
     errors: list[AssetbuildError] = field(default_factory=list)
     warnings: list[SassWarning] = field(default_factory=list)
     dependencies: dict[str, None] = field(default_factory=dict)
@@ -87,7 +88,11 @@ class ReadSource(Filter):
         logical = c.logical(source_path) or source_path
         c.dependencies[logical] = None
         if not source_path.lower().endswith(SASS_SUFFIXES):
-            raw = Path(source_path).read_bytes()
+            try:
+                raw = c.read(Path(source_path))
+            except SourceError as err:  # swapped for a link that leads outside since the scan
+                c.errors.append(err)
+                return
             try:
                 out.write(raw.decode("utf-8"))
             except UnicodeDecodeError as err:
@@ -172,9 +177,12 @@ def compile_bundle(
     display: Any,
     sass: SassOptions,
     url_root: str = "",
+    read: Callable[[Path], bytes] = Path.read_bytes,
 ) -> CompiledBundle:
-    """Run one bundle through webassets; raise ``BuildFailed`` with every error it found."""
-    collector = _Collector(root, name, published, unpublished, display, sass, url_root)
+    """Run one bundle through webassets; raise ``BuildFailed`` with every error it found.
+
+    ``read`` reads each input that is not Sass (the Sass compilers read their own files)."""
+    collector = _Collector(root, name, published, unpublished, display, sass, url_root, read)
     env = Environment(
         directory=str(root), url="/", auto_build=False, cache=False, manifest=False,
         url_expire=False, updater=False, versions=False, debug=False,

@@ -288,7 +288,7 @@ def _compile(
     work = functools.partial(
         compile_cached, root=config.source, files=files, published=reachable,
         unpublished=unpublished, display=config.display, cache=cache, tree_key=tree_key, url_root=url_root,
-        sass=sass,
+        sass=sass, read=functools.partial(read_source, config),
     )
     pending = workers.scatter(work, list(the_plan.bundles.items()),
                               weight=lambda item: sum(os.path.getsize(files[i]) for i in item[1]))
