@@ -299,3 +299,29 @@ def test_memory_follows_the_largest_file_not_the_tree(tmp_path: Path) -> None:
     entry = manifest["assets"]["media/7.webm"]
     assert (release / entry["file"]).read_bytes() == (site / "static_src/media/7.webm").read_bytes()
     assert entry["size"] == 5 * 2**20
+
+
+@pytest.mark.parametrize("swapped", ["scss/_v.scss", "scss/app.scss"])  # an import, the entry itself
+def test_a_sass_file_swapped_for_an_outside_link_after_the_scan_is_refused(
+    tmp_path: Path, monkeypatch, swapped: str
+) -> None:
+    site = write_project(tmp_path / "s", SITE, BUNDLES, sass="dart")
+    outside = tmp_path / "secret.scss"
+    outside.write_text(".leaked { color: red; }\n")
+    real_scan = pipeline.scan
+
+    def scan_then_race(config):
+        tree = real_scan(config)
+        target = site / "static_src" / swapped
+        target.unlink()
+        target.symlink_to(outside)  # the race: after the scan, before Dart Sass asks us for the file
+        return tree
+
+    monkeypatch.setattr(pipeline, "scan", scan_then_race)
+    config = load_config(site / "pyproject.toml")
+    with pytest.raises(BuildFailed) as failed:
+        pipeline.build(config, jobs=1, use_cache=False)
+    errors = [str(e) for e in failed.value.errors]
+    assert len(errors) == 1 and f"symbolic link leads outside the source folder (to {outside})" in errors[0], errors
+    assert errors[0].startswith(config.display(site / "static_src/scss/app.scss") + ":")
+    assert not list((site / "dist").rglob("app*.css"))

@@ -25,6 +25,7 @@ class SassOptions:
     load_paths: tuple[str, ...] = ()
     silence_deprecations: tuple[str, ...] = ()
     fatal_deprecations: tuple[str, ...] = ()
+    follow_links_outside: bool = False
 
     @property
     def allowed(self) -> tuple[str, ...]:
@@ -67,4 +68,4 @@ def compile_sass(entry: str, options: SassOptions, display: Any) -> SassOutput:
 def sass_options(config: Config) -> SassOptions:
     """The Sass part of the configuration, as plain strings that cross into worker processes."""
     return SassOptions(config.sass, os.path.normpath(config.source), tuple(map(str, config.load_paths)),
-                       config.silence_deprecations, config.fatal_deprecations)
+                       config.silence_deprecations, config.fatal_deprecations, config.follow_symlinks_outside)

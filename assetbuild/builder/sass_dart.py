@@ -26,6 +26,8 @@ from .sass_warnings import Tally
 
 IMPORTER_ID = 1
 OUTSIDE = "leads outside the source folder and the load paths"
+LINK_OUTSIDE = "leads outside the source folder"
+LINK_HINT = "set follow_symlinks_outside = true to allow it"
 _SYNTAX = {".sass": "INDENTED", ".css": "CSS"}
 
 
@@ -73,10 +75,13 @@ class Compiler:
         self.last_id += 1
         cid = self.last_id
         try:
-            source = Path(entry).read_bytes().decode("utf-8")
+            source = read_checked(entry, options)
         except UnicodeDecodeError as err:
             raise BuildFailed([SourceError(display(Path(entry)),
                                            f"not valid UTF-8 (byte {err.start}); save the file as UTF-8")]) from None
+        except LinkOutside as err:
+            raise BuildFailed([SourceError(display(Path(entry)),
+                                           f"symbolic link {LINK_OUTSIDE} (to {err}); {LINK_HINT}")]) from None
         request = pb.InboundMessage.CompileRequest(
             string=pb.InboundMessage.CompileRequest.StringInput(
                 source=source, url=Path(entry).as_uri(), syntax=_syntax(entry),
@@ -103,7 +108,7 @@ class Compiler:
                 self._send(cid, pb.InboundMessage(canonicalize_response=_canonicalize(
                     message.canonicalize_request, options, pb, missing)))
             elif kind == "import_request":
-                self._send(cid, pb.InboundMessage(import_response=_load(message.import_request, pb)))
+                self._send(cid, pb.InboundMessage(import_response=_load(message.import_request, pb, options)))
             elif kind == "compile_response":
                 output = _result(message.compile_response, entry, options, tally, display)
                 absent = (p for p in missing if not sass_resolve.inside(p, [options.root]))
@@ -168,11 +173,32 @@ def _canonicalize(request: Any, options: SassOptions, pb: Any, missing: list[str
     return response
 
 
-def _load(request: Any, pb: Any) -> Any:
+class LinkOutside(Exception):
+    """A file that was swapped for a link leading outside after it was resolved (carries where to)."""
+
+
+def read_checked(path: str, options: SassOptions) -> str:
+    """A Sass file's text, checked on the descriptor actually opened, as the scan checks ``source``:
+    a file there replaced by a link leading outside it after the import was resolved (a race) is
+    refused. Load paths are not held to that: linked packages are how node_modules is laid out."""
+    with open(path, "rb") as f:
+        if not options.follow_links_outside and sass_resolve.inside(path, [options.root]):
+            try:
+                real = os.readlink(f"/proc/self/fd/{f.fileno()}")
+            except OSError:
+                real = os.path.realpath(path)  # no /proc: the best check left
+            if not sass_resolve.inside(real, [os.path.realpath(options.root)]):
+                raise LinkOutside(real)
+        return f.read().decode("utf-8")
+
+
+def _load(request: Any, pb: Any, options: SassOptions) -> Any:
     response = pb.InboundMessage.ImportResponse(id=request.id)
     path = _to_path(request.url)
     try:
-        contents = Path(path).read_bytes().decode("utf-8")
+        contents = read_checked(path, options)
+    except LinkOutside as err:
+        response.error = f"symbolic link {LINK_OUTSIDE} (to {err}); {LINK_HINT}"
     except UnicodeDecodeError as err:
         response.error = f"{path} is not valid UTF-8 (byte {err.start}); save the file as UTF-8"
     except OSError as err:
