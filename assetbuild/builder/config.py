@@ -49,10 +49,13 @@ class Config:
 
     def display(self, path: Path) -> str:
         """A path as a person wants to read it: relative to the working folder where possible."""
+        text, here = str(path), os.getcwd()
+        if text.startswith(here + os.sep) and "/./" not in text and "/../" not in text:
+            return text[len(here) + 1:]  # the common case, without relpath's cost (one call per file)
         try:
             return os.path.relpath(path)
         except ValueError:
-            return str(path)
+            return text
 
 
 DEFAULTS: dict[str, Any] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -166,11 +167,25 @@ def open_source(config: Config, path: Path) -> BinaryIO:
         except OSError:
             real = os.path.realpath(path)  # no /proc: the best check left
         folders = [config.source, *(folder for _, folder in config.extra_sources)]
-        if not any(_inside(real, os.path.realpath(folder)) for folder in folders):
+        if not any(_inside(real, _real_folder(str(folder), _inode(folder))) for folder in folders):
             f.close()
             raise SourceError(config.display(path), f"symbolic link leads outside the source folder (to {real}); "
                               "set follow_symlinks_outside = true to allow it")
     return f
+
+
+def _inode(folder: Path) -> int:
+    try:
+        return os.stat(folder).st_ino
+    except OSError:
+        return -1
+
+
+@functools.lru_cache(maxsize=64)
+def _real_folder(folder: str, inode: int) -> str:
+    """A source folder's real path, once per folder and inode (it is asked for every file read;
+    a folder that now resolves elsewhere has another inode and is resolved again)."""
+    return os.path.realpath(folder)
 
 
 def plan(config: Config, tree: SourceTree) -> Plan:
