@@ -47,20 +47,25 @@ def test_a_source_folder_given_with_dotdot(tmp_path: Path, monkeypatch: pytest.M
     assert ".." not in config.source.parts and ".." not in config.root.parts
 
 
-def test_a_file_swapped_for_an_outside_link_after_the_scan_is_refused(tmp_path: Path, monkeypatch) -> None:
-    site = write_project(tmp_path / "s", SITE, BUNDLES)
-    outside = tmp_path / "passwd"
-    outside.write_text("root:x:0:0\n")
+def swap_for_link_after_scan(monkeypatch, site: Path, rel: str, outside: Path) -> None:
+    """The race: ``rel`` is replaced by a link to ``outside`` after the scan checked it, before it is read."""
     real_scan = pipeline.scan
 
     def scan_then_race(config):
         tree = real_scan(config)
-        target = site / "static_src/secret.txt"
+        target = site / "static_src" / rel
         target.unlink()
-        target.symlink_to(outside)  # the race: between the check and the read
+        target.symlink_to(outside)
         return tree
 
     monkeypatch.setattr(pipeline, "scan", scan_then_race)
+
+
+def test_a_file_swapped_for_an_outside_link_after_the_scan_is_refused(tmp_path: Path, monkeypatch) -> None:
+    site = write_project(tmp_path / "s", SITE, BUNDLES)
+    outside = tmp_path / "passwd"
+    outside.write_text("root:x:0:0\n")
+    swap_for_link_after_scan(monkeypatch, site, "secret.txt", outside)
     config = load_config(site / "pyproject.toml")
     with pytest.raises(BuildFailed) as failed:
         pipeline.build(config, jobs=1, use_cache=False)
@@ -77,16 +82,7 @@ def test_a_bundle_input_swapped_for_an_outside_link_after_the_scan_is_refused(
     site = write_project(tmp_path / "s", SITE, BUNDLES)
     outside = tmp_path / "passwd"
     outside.write_text("var root = 0;\n")
-    real_scan = pipeline.scan
-
-    def scan_then_race(config):
-        tree = real_scan(config)
-        target = site / "static_src/js/a.js"
-        target.unlink()
-        target.symlink_to(outside)  # the race: between the check and webassets' read
-        return tree
-
-    monkeypatch.setattr(pipeline, "scan", scan_then_race)
+    swap_for_link_after_scan(monkeypatch, site, "js/a.js", outside)  # between the check and the bundle's read
     config = load_config(site / "pyproject.toml")
     with pytest.raises(BuildFailed) as failed:
         pipeline.build(config, jobs=jobs, use_cache=False)
@@ -308,16 +304,7 @@ def test_a_sass_file_swapped_for_an_outside_link_after_the_scan_is_refused(
     site = write_project(tmp_path / "s", SITE, BUNDLES, sass="dart")
     outside = tmp_path / "secret.scss"
     outside.write_text(".leaked { color: red; }\n")
-    real_scan = pipeline.scan
-
-    def scan_then_race(config):
-        tree = real_scan(config)
-        target = site / "static_src" / swapped
-        target.unlink()
-        target.symlink_to(outside)  # the race: after the scan, before Dart Sass asks us for the file
-        return tree
-
-    monkeypatch.setattr(pipeline, "scan", scan_then_race)
+    swap_for_link_after_scan(monkeypatch, site, swapped, outside)  # before Dart Sass asks us for the file
     config = load_config(site / "pyproject.toml")
     with pytest.raises(BuildFailed) as failed:
         pipeline.build(config, jobs=1, use_cache=False)
