@@ -172,7 +172,7 @@ def test_a_file_name_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
 
 
 def write_build_shaped_manifest(path: Path, count: int) -> None:
-    from assetbuild.builder.release import integrity
+    from assetbuild import integrity
 
     with open(path, "w") as f:
         f.write('{\n  "assets": {\n')
@@ -180,7 +180,7 @@ def write_build_shaped_manifest(path: Path, count: int) -> None:
             name = f"vendor/package-{i % 997}/dist/module-{i}.js"
             file = f"vendor/package-{i % 997}/dist/module-{i}.0123456789ab.js"
             item = {"encodings": {"br": file + ".br", "gzip": file + ".gz"}, "file": file,
-                    "integrity": integrity(name.encode()), "references": [], "size": 123456, "sources": [name],
+                    "integrity": integrity.of(name.encode()), "references": [], "size": 123456, "sources": [name],
                     "type": "text/javascript"}
             f.write(f"    {json.dumps(name)}: {json.dumps(item, indent=2, sort_keys=True)},\n".replace("\n", "\n    "))
         f.write('    "last.js": {"file": "last.js"}\n  },\n  "release": "0123456789abcdef",\n')

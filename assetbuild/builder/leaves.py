@@ -9,7 +9,6 @@ The copy is hashed again as it is written: a file changed or swapped (for a link
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import os
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import integrity
 from ..errors import BuildFailed, SourceError
 from .config import Config
 from .sources import open_source
@@ -85,8 +85,7 @@ def on_disk(config: Config, path: Path) -> OnDisk:
             sha256.update(chunk)
             sha384.update(chunk)
             size += len(chunk)
-    integrity = "sha384-" + base64.b64encode(sha384.digest()).decode()
-    return OnDisk(str(path), config.display(path), size, sha256.hexdigest(), integrity)
+    return OnDisk(str(path), config.display(path), size, sha256.hexdigest(), integrity.written(sha384.digest()))
 
 
 def sha256_of(path: str) -> str:

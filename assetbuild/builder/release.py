@@ -8,7 +8,6 @@ sources write nothing; a damaged one is replaced.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import integrity
 from ..errors import BuildFailed, ConfigError
 from ..manifest import MANIFEST_NAME, MANIFEST_VERSION, MAX_MANIFEST_BYTES
 from .compress import SUFFIXES
@@ -57,10 +57,6 @@ def content_type(name: str) -> str:
     return _TYPES.guess_type(name, strict=False)[0] or "application/octet-stream"
 
 
-def integrity(data: bytes) -> str:
-    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
-
-
 def assemble(
     published: Mapping[str, Published],
     copies: Mapping[str, Mapping[str, int]],
@@ -79,7 +75,7 @@ def assemble(
         assets[name] = {
             "file": item.file,
             "size": item.size,
-            "integrity": item.stored.integrity if item.stored else integrity(item.data),
+            "integrity": item.stored.integrity if item.stored else integrity.of(item.data),
             "type": content_type(name),
             "encodings": {encoding: item.file + SUFFIXES[encoding] for encoding in sorted(kept)},
             "sources": list(item.sources),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import gzip
-import hashlib
 import json
 from pathlib import Path
 
 import brotli
 
+from .. import integrity
 from ..errors import ManifestError
 from ..manifest import MANIFEST_NAME, Manifest
 from .folders import walk
@@ -35,11 +34,9 @@ def verify(release_dir: Path) -> list[str]:
         except OSError:
             problems.append(f"{path}: error: missing (listed for {name!r})")
             continue
-        algorithm, _, expected = entry.integrity.partition("-")
-        if algorithm not in hashlib.algorithms_guaranteed:
-            problems.append(f"{path}: error: unknown integrity algorithm {algorithm!r}")
-        elif base64.b64encode(hashlib.new(algorithm, data).digest()).decode() != expected:
-            problems.append(f"{path}: error: changed since the build (integrity mismatch)")
+        wrong = integrity.problem(entry.integrity, data)
+        if wrong:
+            problems.append(f"{path}: error: {wrong}")
         for encoding, file in sorted(entry.encodings.items()):
             listed.add(file)
             problems.extend(_check_copy(release_dir / file, encoding, data))

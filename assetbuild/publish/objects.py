@@ -3,9 +3,7 @@ release's manifest, then the ``current.json`` pointer, each with the headers a C
 
 from __future__ import annotations
 
-import base64
 import gzip
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -13,6 +11,7 @@ from pathlib import Path
 
 import brotli
 
+from .. import integrity
 from ..errors import SourceError
 from ..manifest import MANIFEST_NAME, Manifest
 from ..wsgi import CACHE_CONTROL as IMMUTABLE
@@ -48,9 +47,9 @@ class StoredObject:
                 decoded = DECODERS[self.content_encoding](data)
             except Exception:  # any decoder failure means a damaged copy
                 raise SourceError(str(self.path), f"not valid {self.content_encoding} data; not uploaded") from None
-        algorithm, _, expected = self.integrity.partition("-")
-        if base64.b64encode(hashlib.new(algorithm, decoded).digest()).decode() != expected:
-            raise SourceError(str(self.path), "changed since the build (integrity mismatch); not uploaded")
+        wrong = integrity.problem(self.integrity, decoded)
+        if wrong:
+            raise SourceError(str(self.path), f"{wrong}; not uploaded")
         return data
 
 
