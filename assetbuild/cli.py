@@ -159,8 +159,8 @@ def _watch(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(line, flush=True)
 
-    def build_once(config) -> str:
-        result = build(config, jobs=args.jobs, wait=True, warn=say)  # prunes to `keep` when current moves
+    def build_once(config, workers) -> str:
+        result = build(config, workers=workers, wait=True, warn=say)  # prunes to `keep` when current moves
         pruned = result.pruned
         verb = "built" if result.created else "unchanged:" if not result.switched else "switched to"
         tail = f" (pruned {len(pruned)} old)" if pruned else ""
@@ -176,7 +176,7 @@ def _watch(args: argparse.Namespace) -> int:
         found = None  # unreadable: the first round reports it
     say("watching for changes; Ctrl-C stops")
     try:
-        watch(lambda: _config(args), found if found and found.exists() else None, build_once, say)
+        watch(lambda: _config(args), found if found and found.exists() else None, build_once, say, jobs=args.jobs)
     except KeyboardInterrupt:
         say("stopped")
     return 0

@@ -4,7 +4,11 @@
 
 Runs `assetbuild watch` and the demo app (gunicorn, ASSETBUILD_DEV=1) on a copy of this
 repository's demo site, opens the page in Debian's Chromium, then edits the colour of the
-page header N times and prints each time from the write to the changed computed style.
+page header N times (a new colour each time) and prints each time from the write to the
+changed computed style, split into three phases read from the watcher's output as it comes:
+noticed (the write to watch's "changed:" line: inotify and the debounce), built (to its
+"built release" line: the rebuild) and shown (to the new style: watch.json, the page's
+server-sent events, the stylesheet's fetch and the swap).
 The edited file is the demo's `_variables.scss`; with --bootstrap the stylesheet also
 compiles Bootstrap 5.3 (from npm, through `load_paths = ["node_modules"]`) and the edited
 file is Bootstrap's own `scss/_variables.scss` (`$blue`, which the header then uses).
@@ -29,8 +33,28 @@ sys.path.insert(0, str(REPO / "bench"))
 from conftest import CHROMIUM, CHROMIUM_FLAGS, Gunicorn  # noqa: E402
 from watching import Watcher  # noqa: E402
 
-COLOURS = ["#c53030", "#2f855a", "#6b46c1", "#b7791f", "#2b6cb0"]
 HEADER = "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
+
+
+class TimedWatcher(Watcher):
+    """The watcher, each line kept with the moment it arrived."""
+
+    def __init__(self, project: Path) -> None:
+        self.arrivals: list[tuple[float, str]] = []
+        super().__init__(project)
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.arrivals.append((time.perf_counter(), line))
+            self.lines.put(line.rstrip("\n"))
+
+    def first_after(self, moment: float, fragment: str) -> float | None:
+        return next((t for t, line in list(self.arrivals) if t >= moment and fragment in line), None)
+
+
+def colour(n: int) -> str:
+    """A colour no earlier edit of this run used (a repeat would be answered from the cache)."""
+    return f"#{(0xc53030 + 0x0b1d07 * n) % 0x1000000:06x}"
 
 
 def rgb(hex_colour: str) -> str:
@@ -66,23 +90,28 @@ def main(argv: list[str] | None = None) -> None:
         past = time.time() - 10
         for path in root.rglob("*"):
             os.utime(path, (past, past))
-        watcher = Watcher(root)
+        watcher = TimedWatcher(root)
         watcher.expect("built release", timeout=300)
         server = Gunicorn(root, workers=1, env={"ASSETBUILD_DEV": "1", "GUNICORN_CMD_ARGS": "--threads 8"})
-        times = []
+        times, phases = [], []
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
                 page = browser.new_page()
                 page.goto(server.url + "/", wait_until="networkidle")
                 for n in range(args.edits):
-                    colour = COLOURS[n % len(COLOURS)]
-                    text = re.sub(re.escape(variable) + r": +#[0-9a-f]{6}", f"{variable}: {colour}",
+                    new = colour(n)
+                    text = re.sub(re.escape(variable) + r": +#[0-9a-f]{6}", f"{variable}: {new}",
                                   partial.read_text(), count=1)
                     started = time.perf_counter()
                     partial.write_text(text)
-                    page.wait_for_function(f"{HEADER} === '{rgb(colour)}'", polling="raf", timeout=60_000)
-                    times.append(time.perf_counter() - started)
+                    page.wait_for_function(f"{HEADER} === '{rgb(new)}'", polling="raf", timeout=60_000)
+                    shown = time.perf_counter()
+                    times.append(shown - started)
+                    noticed = watcher.first_after(started, "changed:")
+                    built = noticed and watcher.first_after(noticed, "built release")
+                    if noticed and built:
+                        phases.append((noticed - started, built - noticed, shown - built))
                     time.sleep(0.5)
                 browser.close()
         finally:
@@ -91,6 +120,9 @@ def main(argv: list[str] | None = None) -> None:
     compiler = (args.sass or "default") + (" +bootstrap" if args.bootstrap else "")
     print(f"sass={compiler}: edit to screen, {len(times)} edits: median {statistics.median(times):.3f} s, "
           f"min {min(times):.3f} s, max {max(times):.3f} s")
+    if phases:
+        noticed, built, shown = (statistics.median(p) for p in zip(*phases, strict=True))
+        print(f"  medians by phase: noticed {noticed:.3f} s, built {built:.3f} s, shown {shown:.3f} s")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Order never depends on which worker finished first, so the output is the same for any ``jobs``.
 One pool serves every step of a build, so work queued early (compressing files that are
-final already) fills the time a later step would leave a core idle.
+final already) fills the time a later step would leave a core idle. A watch session lends
+one pool to all its rounds, so workers (and their Dart Sass compilers) stay warm.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import functools
 import os
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -77,6 +78,12 @@ class Workers:
             return Pending([list(range(len(items)))], [None], [fn(item) for item in items])
         batches = _batches(items, weight or (lambda item: 1), self.jobs)
         return Pending(batches, [self._submit(fn, [items[i] for i in batch]) for batch in batches], None)
+
+    def settle(self, pending: Pending[object]) -> None:
+        """Drop the work of ``pending`` that has not started and wait for the rest, leaving the pool up:
+        afterwards no worker touches what that work was given (a staging folder about to be removed)."""
+        started = [f for f in pending.futures if f is not None and not f.cancel()]
+        wait(started)
 
     def gather(self, pending: Pending[R], done: Callable[[int], None] | None = None) -> list[R]:
         """The results of ``scatter``, in input order; ``done(n)`` hears how many have finished."""

@@ -6,6 +6,7 @@ An unchanged tree is recognised by its stamp before any of that work (``stamp.py
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -27,7 +28,7 @@ from .fingerprint import Asset, Published, fingerprint
 from .finish import Written, finish, writing
 from .leaves import changed_is_an_error, on_disk
 from .lock import locked
-from .parallel import Workers, default_jobs
+from .parallel import Pending, Workers, default_jobs
 from .release import Release, Staging, assemble, sweep
 from .sass_compile import sass_options
 from .sass_warnings import format_warning
@@ -77,10 +78,13 @@ def build(
     warn: Callable[[str], None] = _stderr,
     progress: Progress | None = None,
     archive: Path | None = None,
+    workers: Workers | None = None,
 ) -> BuildResult:
     """Build ``config`` into a release under ``config.output``; raise ``BuildFailed`` with every error.
 
     ``archive``: also write the release as a .tar.gz there, before ``current`` is switched.
+    ``workers``: a pool to use and leave running (``jobs`` is then ignored); by default the
+    build starts its own and ends it before returning.
     """
     started = time.perf_counter()
     ticket = Ticket.take(config.output)
@@ -94,8 +98,9 @@ def build(
         if unchanged:
             return replace(unchanged, seconds=time.perf_counter() - started)
 
-    with Workers(jobs or default_jobs()) as workers:
-        result, outside = _full_build(config, plan(config, tree), cache, workers, ticket, wait, warn, progress,
+    # A lent pool (a watch session's) is left running, warm for the next round.
+    with contextlib.nullcontext(workers) if workers else Workers(jobs or default_jobs()) as pool:
+        result, outside = _full_build(config, plan(config, tree), cache, pool, ticket, wait, warn, progress,
                                       archive)
     if build_stamp:
         # Files read from outside `source` (Sass load paths) are not in the stamp: their own
@@ -183,21 +188,28 @@ def _full_build(
     with locked(config.output, wait), writing(config.output):
         sweep(config.output)  # what killed builds left behind
         staging = Staging(config.output)
+    # Each worker compresses its files and writes them, with their copies, into the staging folder.
+    work = functools.partial(stage_file, staging=staging.path, previous=staging.previous,
+                             encodings=config.compress, cache=cache)
+    pending: Pending | None = None
     try:
         with writing(config.output), changed_is_an_error():
-            # Each worker compresses its files and writes them, with their copies, into the staging folder.
-            work = functools.partial(stage_file, staging=staging.path, previous=staging.previous,
-                                     encodings=config.compress, cache=cache)
-            staged = workers.map(work, [(p.file, p.stored or p.data) for p in items],
-                                 _stage(progress, "compressing and writing", len(items)),
-                                 weight=lambda item: len(item[1]) if isinstance(item[1], bytes) else item[1].size)
+            pending = workers.scatter(work, [(p.file, p.stored or p.data) for p in items],
+                                      weight=lambda item: len(item[1]) if isinstance(item[1], bytes) else item[1].size)
+            staged = workers.gather(pending, _stage(progress, "compressing and writing", len(items)))
         copies = {p.name: kept for p, (kept, _) in zip(items, staged, strict=True)}
         staging.wrote(rel for _, written in staged for rel in written)
         release = assemble(published, copies, config.url_prefix, _importmap(config))
         written = finish(config, release, staging, ticket, wait=True, archive=archive)
         assert written is not None
     finally:
-        workers.stop()  # no worker may still write into the folder removed next
+        # No worker may still write into the folder removed next: this stage's work is finished
+        # or dropped (the pool stays up for a watch session's next round); work queued only in
+        # part (interrupted while queueing) is ended with the whole pool.
+        if pending is not None:
+            workers.settle(pending)
+        else:
+            workers.stop()
         staging.discard()
     _tell_superseded(written, release.id, warn)
     cache.put("release-of", _content_id(published, config), release.id.encode())

@@ -36,7 +36,24 @@ class CompilerDied(RuntimeError):
 
 
 def compile(entry: str, options: SassOptions, display: Any) -> SassOutput:
-    """Compile one entry file with this process's compiler."""
+    """Compile one entry file with this process's compiler.
+
+    A compiler lives as long as its worker (a watch session's, round after round). One that
+    fails mid-conversation is never asked again; if it had served before (killed since, say),
+    the entry is compiled once more by a new one: only a new compiler's death is an error.
+    """
+    compiler = _compiler()
+    try:
+        return compiler.compile(entry, options, display)
+    except BuildFailed:
+        raise  # the user's mistake, the conversation complete: the compiler serves on
+    except CompilerDied:
+        _discard(compiler)
+        if not compiler.served:
+            raise
+    except BaseException:
+        _discard(compiler)  # it may still be waiting for an answer to a request of this compile
+        raise
     return _compiler().compile(entry, options, display)
 
 
@@ -60,6 +77,7 @@ class Compiler:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
         )
         self.last_id = 0
+        self.served = 0  # compilations answered
         self.pid = os.getpid()
 
     def close(self) -> None:
@@ -69,6 +87,11 @@ class Compiler:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+    def kill(self) -> None:
+        if self.pid == os.getpid() and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def compile(self, entry: str, options: SassOptions, display: Any) -> SassOutput:
         pb = self.pb
@@ -110,6 +133,7 @@ class Compiler:
             elif kind == "import_request":
                 self._send(cid, pb.InboundMessage(import_response=_load(message.import_request, pb, options)))
             elif kind == "compile_response":
+                self.served += 1
                 output = _result(message.compile_response, entry, options, tally, display)
                 absent = (p for p in missing if not sass_resolve.inside(p, [options.root]))
                 return replace(output, absent=tuple(dict.fromkeys(absent)))
@@ -137,13 +161,23 @@ _current: Compiler | None = None
 
 
 def _compiler() -> Compiler:
-    """This process's compiler, started on first use (a forked worker starts its own)."""
+    """This process's compiler, started on first use (a forked worker starts its own) and again
+    whenever the last one has exited (crashed, or killed between two rounds of a watch)."""
     global _current
     with _lock:
         if _current is None or _current.pid != os.getpid() or _current.proc.poll() is not None:
             _current = Compiler()
             atexit.register(_current.close)
         return _current
+
+
+def _discard(compiler: Compiler) -> None:
+    global _current
+    with _lock:
+        if _current is compiler:
+            _current = None
+    atexit.unregister(compiler.close)
+    compiler.kill()
 
 
 def _canonicalize(request: Any, options: SassOptions, pb: Any, missing: list[str]) -> Any:

@@ -3,7 +3,8 @@
 The loop is the ordinary build run again: a rebuild is exactly what ``assetbuild build``
 would write, checked the same way under the same lock, so a failed rebuild leaves
 ``current`` on the last good release. Changes are noticed with watchfiles (inotify
-on Linux, no polling) and grouped briefly, so one editor save is one rebuild.
+on Linux, no polling) and grouped briefly, so one editor save is one rebuild. Every round
+uses the session's one pool of workers, so they and their Dart Sass compilers stay warm.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from ..dev import STATUS_NAME
 from ..errors import AssetbuildError, BuildFailed
 from .config import Config
+from .parallel import Workers, default_jobs
 
 # watchfiles yields once nothing has changed for STEP_MS, and at the latest after DEBOUNCE_MS
 # of continuous changes (its default, 1.6 s, is too slow for an edit-and-look loop).
@@ -49,22 +51,46 @@ def watched(config: Config | None, config_file: Path | None) -> Watched:
     return Watched(tuple(dict.fromkeys(p for p in trees if p.is_dir())), files, ignored)
 
 
+class SessionWorkers:
+    """The pool a watch session lends to each round, kept warm from one round to the next.
+
+    Started afresh when the configuration changes, so no worker (nor its Dart Sass compiler)
+    outlives the settings it started under, and after a worker died (``BrokenProcessPool``).
+    """
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.workers = Workers(jobs or default_jobs())
+        self.config: Config | None = None
+
+    def for_round(self, config: Config) -> Workers:
+        if config != self.config:
+            self.workers.stop()
+            self.config = config
+        return self.workers
+
+    def close(self) -> None:
+        self.workers.stop()
+
+
 def watch(
     load: Callable[[], Config],
     config_file: Path | None,
-    build_once: Callable[[Config], str],
+    build_once: Callable[[Config, Workers], str],
     say: Say,
     stop: threading.Event | None = None,
+    jobs: int | None = None,
 ) -> None:
     """Build with ``build_once`` (which returns a line to show), then again on every change.
 
     A configuration or build error is shown and the loop goes on; ``stop`` (or Ctrl-C,
     as KeyboardInterrupt) ends it. The watchers run before each build starts, so an edit
-    saved while a build runs is the next round's change, never lost.
+    saved while a build runs is the next round's change, never lost. ``build_once`` builds
+    with the workers it is lent (``jobs`` processes) and leaves them running.
     """
     stop = stop or threading.Event()
     config: Config | None = None
     changes: _Changes | None = None
+    pool = SessionWorkers(jobs)
     generation = time.time_ns()  # grows across restarts too, so open pages always see a new round
     batch: set[str] = set()
     try:
@@ -74,7 +100,7 @@ def watch(
                 if changes is not None:
                     changes.close()
                 changes = _Changes(scope)
-            config, errors = _attempt(load, build_once, say, config)
+            config, errors = _attempt(load, build_once, say, config, pool)
             if config is not None:
                 generation += 1
                 write_status(config, generation, errors, batch)
@@ -83,6 +109,7 @@ def watch(
                 return
             say(f"changed: {_describe(batch)}")
     finally:
+        pool.close()
         if changes is not None:
             changes.close()
 
@@ -112,16 +139,23 @@ def _loaded(load: Callable[[], Config], say: Say) -> Config | None:
         return None  # reported by the build attempt that follows
 
 
-def _attempt(load: Callable[[], Config], build_once: Callable[[Config], str], say: Say,
-             previous: Config | None) -> tuple[Config | None, list[str]]:
+def _attempt(load: Callable[[], Config], build_once: Callable[[Config, Workers], str], say: Say,
+             previous: Config | None, pool: SessionWorkers) -> tuple[Config | None, list[str]]:
     """One build and the errors it showed; a user's mistake is reported, never raised."""
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         config = load()
     except AssetbuildError as err:
         return previous, _report(err, say)
     started = time.perf_counter()
     try:
-        say(build_once(config))
+        try:
+            say(build_once(config, pool.for_round(config)))
+        except BrokenProcessPool:  # a worker was killed (the OOM killer, a stray kill): once more, afresh
+            pool.close()
+            say("a worker process died; building again with new ones")
+            say(build_once(config, pool.for_round(config)))
     except AssetbuildError as err:
         errors = _report(err, say)
         say(f"rebuild failed after {time.perf_counter() - started:.2f} s; the last good release stays current")
