@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     if phases:
         noticed, built, shown = (statistics.median(p) for p in zip(*phases, strict=True))
         print(f"  medians by phase: noticed {noticed:.3f} s, built {built:.3f} s, shown {shown:.3f} s")
+    print("  each edit: " + " ".join(f"{t:.3f}" for t in times))
 
 
 if __name__ == "__main__":

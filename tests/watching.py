@@ -65,3 +65,38 @@ class Watcher:
                 self.process.wait()
             self.reader.join(timeout=5)
             self.process.stdout.close()
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (children, their children...), read from /proc."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                kids = {int(c) for c in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo += kids - found
+            found |= kids
+    return {p for p in found if alive(p)}
+
+
+def alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def dart_compilers(pid: int) -> set[int]:
+    """The Dart Sass compilers (``dart ... --embedded``) below ``pid``."""
+    out = set()
+    for p in descendants(pid):
+        try:
+            if b"--embedded" in Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0"):
+                out.add(p)
+        except OSError:
+            pass
+    return out

@@ -1,0 +1,132 @@
+"""`assetbuild watch` keeps its workers and their Dart Sass compilers warm from round to round.
+
+Seen from outside, as a developer's tools would: the processes below the watch process
+(/proc), the release on disk, and a one-shot `assetbuild build` of the same tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import run_cli, write_project
+from watching import Watcher, alive, dart_compilers, descendants
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = write_project(
+        tmp_path / "site",
+        {"scss/app.scss": '@use "colors";\nbody { color: colors.$ink; }\n',
+         "scss/_colors.scss": "$ink: #123456;\n", "js/a.js": "var a = 1;\n",
+         "img/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"},
+        {"css/app.css": ["scss/app.scss"], "js/app.js": ["js/a.js"]},
+        sass="dart", keep=2,
+    )
+    past = time.time() - 10  # older than the no-op stamp's racy window
+    for path in root.rglob("*"):
+        os.utime(path, (past, past))
+    return root
+
+
+@pytest.fixture
+def watcher(project: Path) -> Iterator[Watcher]:
+    w = Watcher(project, "--jobs", "2")
+    w.expect("built release")
+    yield w
+    w.stop(signal.SIGKILL)
+
+
+def css(project: Path) -> str:
+    release = project / "dist" / "current"
+    manifest = json.loads((release / "manifest.json").read_text())
+    return (release / manifest["assets"]["css/app.css"]["file"]).read_text()
+
+
+def edit(project: Path, watcher: Watcher, colour: str) -> None:
+    (project / "static_src/scss/_colors.scss").write_text(f"$ink: {colour};\n")
+    watcher.expect("built release")
+    assert colour in css(project)
+
+
+def workers(watcher: Watcher) -> set[int]:
+    return descendants(watcher.process.pid) - dart_compilers(watcher.process.pid)
+
+
+def gone(pids: set[int], timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(alive(p) for p in pids)
+
+
+def test_rounds_reuse_the_workers_and_their_dart_compilers(project: Path, watcher: Watcher) -> None:
+    pool, first = workers(watcher), dart_compilers(watcher.process.pid)
+    assert len(pool) == 2 and 1 <= len(first) <= 2
+    for colour in ("#abcdef", "#0a0b0c", "#fedcba"):
+        edit(project, watcher, colour)
+    assert workers(watcher) == pool
+    now = dart_compilers(watcher.process.pid)
+    assert first <= now and len(now) <= 2  # at most one compiler per worker, the first still serving
+
+
+def test_a_warm_round_writes_what_a_one_shot_build_writes(project: Path, watcher: Watcher, tmp_path: Path) -> None:
+    for colour in ("#abcdef", "#0a0b0c"):
+        edit(project, watcher, colour)
+    watcher.stop()
+    result = run_cli("build", "--no-cache", "--output", str(tmp_path / "oneshot"), cwd=project)
+    assert result.returncode == 0, result.stderr
+    warm, cold = (Path(os.path.realpath(p / "current")) for p in (project / "dist", tmp_path / "oneshot"))
+    assert warm.name == cold.name  # the release id: the hash of every file's bytes
+    files = sorted(p.relative_to(cold) for p in cold.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(warm) for p in warm.rglob("*") if p.is_file())
+    assert any(f.suffix == ".br" for f in files) and any(f.suffix == ".gz" for f in files)
+    for rel in files:
+        assert (warm / rel).read_bytes() == (cold / rel).read_bytes(), rel
+
+
+def test_a_killed_compiler_is_replaced_on_the_next_round(project: Path, watcher: Watcher) -> None:
+    killed = dart_compilers(watcher.process.pid)
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)
+    assert gone(killed)
+    edit(project, watcher, "#abcdef")
+    assert dart_compilers(watcher.process.pid).isdisjoint(killed)
+    assert not [line for line in watcher.seen if "error" in line or "Traceback" in line]
+
+
+def test_a_killed_worker_is_replaced_on_the_next_round(project: Path, watcher: Watcher) -> None:
+    victim = min(workers(watcher))
+    os.kill(victim, signal.SIGKILL)
+    edit(project, watcher, "#abcdef")
+    assert victim not in workers(watcher) and len(workers(watcher)) == 2
+    edit(project, watcher, "#0a0b0c")
+    assert not [line for line in watcher.seen if "Traceback" in line]
+
+
+def test_a_changed_configuration_starts_new_workers_and_compilers(project: Path, watcher: Watcher) -> None:
+    old_workers, old_compilers = workers(watcher), dart_compilers(watcher.process.pid)
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text().replace("[tool.assetbuild]\n",
+                                                 '[tool.assetbuild]\nsilence_deprecations = ["import"]\n'))
+    watcher.expect("changed: pyproject.toml")
+    watcher.expect("release")
+    assert gone(old_workers | old_compilers)
+    edit(project, watcher, "#abcdef")
+    assert workers(watcher).isdisjoint(old_workers) and len(workers(watcher)) == 2
+
+
+def test_killing_the_watch_ends_its_workers_and_compilers(project: Path) -> None:
+    w = Watcher(project, "--jobs", "2")
+    w.expect("built release")
+    below = descendants(w.process.pid)
+    assert dart_compilers(w.process.pid)
+    w.stop(signal.SIGKILL)
+    assert gone(below)
