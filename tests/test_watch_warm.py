@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli, write_project
+from test_hardening_processes import small_disk  # noqa: F401 - a fixture: a 2 MB tmpfs
 from watching import Watcher, alive, dart_compilers, descendants
 
 pytestmark = pytest.mark.slow
@@ -44,8 +46,8 @@ def watcher(project: Path) -> Iterator[Watcher]:
     w.stop(signal.SIGKILL)
 
 
-def css(project: Path) -> str:
-    release = project / "dist" / "current"
+def css(project: Path, output: Path | None = None) -> str:
+    release = (output or project / "dist") / "current"
     manifest = json.loads((release / "manifest.json").read_text())
     return (release / manifest["assets"]["css/app.css"]["file"]).read_text()
 
@@ -130,3 +132,26 @@ def test_killing_the_watch_ends_its_workers_and_compilers(project: Path) -> None
     assert dart_compilers(w.process.pid)
     w.stop(signal.SIGKILL)
     assert gone(below)
+
+
+def test_a_round_failing_mid_write_leaves_no_staging_folder_and_the_pool_serves_on(
+    project: Path, small_disk: Path  # noqa: F811 - the fixture
+) -> None:
+    data = project / "static_src/data"
+    data.mkdir()
+    for i in range(20):  # more than the 2 MB disk holds, even compressed
+        (data / f"{i:02}.txt").write_text("".join(f"{i} {j} lorem ipsum {j * 7919 % 1000}\n" for j in range(4000)))
+    output = small_disk / "dist"
+    w = Watcher(project, "--jobs", "2", "--output", str(output))
+    try:
+        w.expect("no space left on device")
+        w.expect("the last good release stays current")
+        assert not list((output / "releases").glob(".tmp-*"))
+        pool, compilers = workers(w), dart_compilers(w.process.pid)
+        assert len(pool) == 2 and compilers
+        shutil.rmtree(data)
+        w.expect("built release")
+        assert workers(w) == pool and compilers <= dart_compilers(w.process.pid)
+        assert "#123456" in css(project, output)
+    finally:
+        w.stop(signal.SIGKILL)

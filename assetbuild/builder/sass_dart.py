@@ -89,9 +89,13 @@ class Compiler:
                 self.proc.kill()
 
     def kill(self) -> None:
-        if self.pid == os.getpid() and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        """End the process whatever state it is in, and let go of its pipes."""
+        if self.pid == os.getpid():
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            self.proc.stdout.close()  # type: ignore[union-attr]
 
     def compile(self, entry: str, options: SassOptions, display: Any) -> SassOutput:
         pb = self.pb
@@ -165,17 +169,24 @@ def _compiler() -> Compiler:
     whenever the last one has exited (crashed, or killed between two rounds of a watch)."""
     global _current
     with _lock:
-        if _current is None or _current.pid != os.getpid() or _current.proc.poll() is not None:
+        if _current is not None and _current.pid == os.getpid() and _current.proc.poll() is not None:
+            _forget(_current)
+        if _current is None or _current.pid != os.getpid():
             _current = Compiler()
             atexit.register(_current.close)
         return _current
 
 
 def _discard(compiler: Compiler) -> None:
-    global _current
     with _lock:
-        if _current is compiler:
-            _current = None
+        _forget(compiler)
+
+
+def _forget(compiler: Compiler) -> None:
+    """Never use ``compiler`` again: ended, its pipes closed (the caller holds ``_lock``)."""
+    global _current
+    if _current is compiler:
+        _current = None
     atexit.unregister(compiler.close)
     compiler.kill()
 

@@ -1,0 +1,80 @@
+"""A Dart Sass compiler lives as long as its process (a watch session's worker); one that dies is replaced.
+
+Real compilers, killed for real: at the moment the compiler asks for a file, so that it
+dies mid-conversation, which no check before a compile can see.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from assetbuild.builder import sass_dart
+from assetbuild.builder.sass_compile import SassOptions
+
+
+@pytest.fixture
+def entry(tmp_path: Path) -> str:
+    (tmp_path / "_colors.scss").write_text("$ink: #123456;\n")
+    (tmp_path / "app.scss").write_text('@use "colors";\nbody { color: colors.$ink; }\n')
+    return str(tmp_path / "app.scss")
+
+
+@pytest.fixture
+def options(tmp_path: Path) -> SassOptions:
+    return SassOptions("dart", str(tmp_path))
+
+
+@pytest.fixture
+def kill_on_next_load(monkeypatch: pytest.MonkeyPatch):
+    """Arm: the compiler of this process is killed (SIGKILL) when it next asks for a file's contents."""
+    load, armed = sass_dart._load, []
+
+    def killing(*args):
+        if armed:
+            armed.pop().proc.send_signal(signal.SIGKILL)
+            armed.clear()
+        return load(*args)
+
+    monkeypatch.setattr(sass_dart, "_load", killing)
+    return lambda: armed.append(sass_dart._compiler())
+
+
+def compile_css(entry: str, options: SassOptions) -> str:
+    return sass_dart.compile(entry, options, str).css
+
+
+def test_the_compiler_is_reused_from_compile_to_compile(entry: str, options: SassOptions) -> None:
+    compile_css(entry, options)
+    first = sass_dart._compiler()
+    assert compile_css(entry, options) == "body{color:#123456}"
+    assert sass_dart._compiler() is first and first.proc.poll() is None
+
+
+def test_a_compiler_killed_between_compiles_is_replaced(entry: str, options: SassOptions) -> None:
+    compile_css(entry, options)
+    old = sass_dart._compiler()
+    old.proc.kill()
+    old.proc.wait()
+    assert compile_css(entry, options) == "body{color:#123456}"
+    assert sass_dart._compiler() is not old
+
+
+def test_a_compiler_that_served_and_dies_mid_compile_is_replaced_at_once(
+    entry: str, options: SassOptions, kill_on_next_load
+) -> None:
+    compile_css(entry, options)  # it has served: a long-lived compiler
+    old = sass_dart._compiler()
+    kill_on_next_load()
+    assert compile_css(entry, options) == "body{color:#123456}"
+    assert sass_dart._compiler() is not old and old.proc.poll() is not None
+
+
+def test_a_new_compiler_that_dies_is_an_error_not_a_loop(entry: str, options: SassOptions, kill_on_next_load) -> None:
+    sass_dart._discard(sass_dart._compiler())  # a fresh compiler for this compile
+    kill_on_next_load()
+    with pytest.raises(sass_dart.CompilerDied):
+        compile_css(entry, options)
+    assert compile_css(entry, options) == "body{color:#123456}"  # and the next compile starts another
