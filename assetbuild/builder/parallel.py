@@ -36,10 +36,15 @@ class Pending(Generic[R]):
 
 
 class Workers:
-    """``jobs`` processes (forked on first use), or none at all when ``jobs`` is 1."""
+    """``jobs`` processes (forked on first use), or none at all when ``jobs`` is 1.
 
-    def __init__(self, jobs: int) -> None:
+    ``prepare`` runs in each process as it starts (a watch session starts its compilers
+    there, so that none is started while a developer waits for a round).
+    """
+
+    def __init__(self, jobs: int, prepare: Callable[[], object] | None = None) -> None:
         self.jobs = jobs
+        self.prepare = prepare
         self._pool: Any = None
 
     def __enter__(self) -> Workers:
@@ -112,7 +117,7 @@ class Workers:
             from concurrent.futures import ProcessPoolExecutor
 
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"),
-                                             initializer=die_with_parent, initargs=(os.getpid(),))
+                                             initializer=_start_worker, initargs=(os.getpid(), self.prepare))
             # The processes are forked by this first submit. Ctrl-C or SIGTERM raised in the middle
             # of it (in an at-fork hook, say) would be swallowed or leave a half-made pool: hold
             # them until the pool is whole. The workers unblock them for themselves.
@@ -140,6 +145,12 @@ def die_with_parent(parent: int) -> None:
         return
     if os.getppid() != parent:  # the build died before the request was in place
         os._exit(1)
+
+
+def _start_worker(parent: int, prepare: Callable[[], object] | None) -> None:
+    die_with_parent(parent)
+    if prepare is not None:
+        prepare()
 
 
 def _apply(fn: Callable[[T], R], batch: list[T]) -> list[R]:

