@@ -153,3 +153,23 @@ def test_a_round_failing_mid_write_leaves_no_staging_folder_and_the_pool_serves_
         assert "#123456" in css(project, output)
     finally:
         w.stop(signal.SIGKILL)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stopping_watch_mid_round_leaves_no_staging_folder_nor_processes(project: Path, sig: int) -> None:
+    data = project / "static_src/data"
+    data.mkdir()
+    for i in range(30):  # text that keeps brotli busy for a while
+        (data / f"{i:02}.txt").write_text("".join(f"{i} {j} lorem ipsum {j * 7919 % 1000}\n" for j in range(4000)))
+    w = Watcher(project, "--jobs", "2")
+    try:
+        deadline = time.monotonic() + 60
+        while not list((project / "dist/releases").glob(".tmp-*")):
+            assert time.monotonic() < deadline and w.process.poll() is None, "the round never started writing"
+            time.sleep(0.01)
+        below = descendants(w.process.pid)
+        assert w.stop(sig) == 0
+    finally:
+        w.stop(signal.SIGKILL)
+    assert not list((project / "dist/releases").glob(".tmp-*"))
+    assert gone(below)
