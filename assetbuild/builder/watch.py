@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -68,6 +69,9 @@ class SessionWorkers:
     def for_round(self, config: Config) -> Workers:
         if config != self.config:
             self.workers.stop()
+            own = sys.modules.get(f"{__package__}.sass_dart")  # with one job, compiles run here
+            if own is not None:
+                own.stop()
             self.workers = Workers(self.jobs, functools.partial(warm_up, config.sass))
             self.config = config
         return self.workers
