@@ -1,4 +1,5 @@
-"""A Dart Sass compiler lives as long as its process (a watch session's worker); one that dies is replaced.
+"""A Dart Sass compiler lives as long as its process (a watch session's worker); one that dies is replaced
+(``sass_dart_lifetime``).
 
 Real compilers, killed for real: at the moment the compiler asks for a file, so that it
 dies mid-conversation, which no check before a compile can see.
@@ -39,41 +40,45 @@ def kill_on_next_load(monkeypatch: pytest.MonkeyPatch):
         return load(*args)
 
     monkeypatch.setattr(sass_dart, "_load", killing)
-    return lambda: armed.append(sass_dart._compiler())
+    return lambda: armed.append(current())
 
 
 def compile_css(entry: str, options: SassOptions) -> str:
     return sass_dart.compile(entry, options, str).css
 
 
+def current() -> sass_dart.Compiler:
+    return sass_dart._this_process.get()
+
+
 def test_the_compiler_is_reused_from_compile_to_compile(entry: str, options: SassOptions) -> None:
     compile_css(entry, options)
-    first = sass_dart._compiler()
+    first = current()
     assert compile_css(entry, options) == "body{color:#123456}"
-    assert sass_dart._compiler() is first and first.proc.poll() is None
+    assert current() is first and first.proc.poll() is None
 
 
 def test_a_compiler_killed_between_compiles_is_replaced(entry: str, options: SassOptions) -> None:
     compile_css(entry, options)
-    old = sass_dart._compiler()
+    old = current()
     old.proc.kill()
     old.proc.wait()
     assert compile_css(entry, options) == "body{color:#123456}"
-    assert sass_dart._compiler() is not old
+    assert current() is not old
 
 
 def test_a_compiler_that_served_and_dies_mid_compile_is_replaced_at_once(
     entry: str, options: SassOptions, kill_on_next_load
 ) -> None:
     compile_css(entry, options)  # it has served: a long-lived compiler
-    old = sass_dart._compiler()
+    old = current()
     kill_on_next_load()
     assert compile_css(entry, options) == "body{color:#123456}"
-    assert sass_dart._compiler() is not old and old.proc.poll() is not None
+    assert current() is not old and old.proc.poll() is not None
 
 
 def test_a_new_compiler_that_dies_is_an_error_not_a_loop(entry: str, options: SassOptions, kill_on_next_load) -> None:
-    sass_dart._discard(sass_dart._compiler())  # a fresh compiler for this compile
+    sass_dart.stop()  # a fresh compiler for this compile
     kill_on_next_load()
     with pytest.raises(sass_dart.CompilerDied):
         compile_css(entry, options)

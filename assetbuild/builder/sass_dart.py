@@ -9,11 +9,9 @@ load paths is refused at its line, and what was read is known exactly.
 
 from __future__ import annotations
 
-import atexit
 import os
 import re
 import subprocess
-import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from ..errors import BuildFailed, ConfigError, SourceError
 from . import sass_packets, sass_resolve, sourcemaps
 from .sass_compile import SassOptions, SassOutput
+from .sass_dart_lifetime import ProcessCompiler
 from .sass_warnings import Tally
 
 IMPORTER_ID = 1
@@ -36,37 +35,18 @@ class CompilerDied(RuntimeError):
 
 
 def compile(entry: str, options: SassOptions, display: Any) -> SassOutput:
-    """Compile one entry file with this process's compiler.
-
-    A compiler lives as long as its worker (a watch session's, round after round). One that
-    fails mid-conversation is never asked again; if it had served before (killed since, say),
-    the entry is compiled once more by a new one: only a new compiler's death is an error.
-    """
-    compiler = _compiler()
-    try:
-        return compiler.compile(entry, options, display)
-    except BuildFailed:
-        raise  # the user's mistake, the conversation complete: the compiler serves on
-    except CompilerDied:
-        _discard(compiler)
-        if not compiler.served:
-            raise
-    except BaseException:
-        _discard(compiler)  # it may still be waiting for an answer to a request of this compile
-        raise
-    return _compiler().compile(entry, options, display)
+    """Compile one entry file with this process's compiler (see ``sass_dart_lifetime``)."""
+    return _this_process.use(lambda compiler: compiler.compile(entry, options, display))
 
 
 def start() -> None:
     """Start this process's compiler now, before the first compile needs it."""
-    _compiler()
+    _this_process.get()
 
 
 def stop() -> None:
     """End this process's compiler, if it has one: the next compile starts another."""
-    with _lock:
-        if _current is not None:
-            _forget(_current)
+    _this_process.discard()
 
 
 def version() -> str:
@@ -172,35 +152,7 @@ class Compiler:
         return cid, message
 
 
-_lock = threading.Lock()
-_current: Compiler | None = None
-
-
-def _compiler() -> Compiler:
-    """This process's compiler, started on first use (a forked worker starts its own) and again
-    whenever the last one has exited (crashed, or killed between two rounds of a watch)."""
-    global _current
-    with _lock:
-        if _current is not None and _current.pid == os.getpid() and _current.proc.poll() is not None:
-            _forget(_current)
-        if _current is None or _current.pid != os.getpid():
-            _current = Compiler()
-            atexit.register(_current.close)
-        return _current
-
-
-def _discard(compiler: Compiler) -> None:
-    with _lock:
-        _forget(compiler)
-
-
-def _forget(compiler: Compiler) -> None:
-    """Never use ``compiler`` again: ended, its pipes closed (the caller holds ``_lock``)."""
-    global _current
-    if _current is compiler:
-        _current = None
-    atexit.unregister(compiler.close)
-    compiler.kill()
+_this_process = ProcessCompiler(Compiler, CompilerDied, (BuildFailed,))
 
 
 def _canonicalize(request: Any, options: SassOptions, pb: Any, missing: list[str]) -> Any:
