@@ -104,9 +104,12 @@ def test_a_killed_compiler_is_replaced_on_the_next_round(project: Path, watcher:
 
 def test_a_killed_worker_is_replaced_on_the_next_round(project: Path, watcher: Watcher) -> None:
     victim = min(workers(watcher))
+    its_compiler = dart_compilers(victim)
+    assert its_compiler
     os.kill(victim, signal.SIGKILL)
     edit(project, watcher, "#abcdef")
     assert victim not in workers(watcher) and len(workers(watcher)) == 2
+    assert gone(its_compiler)  # no orphan left behind
     edit(project, watcher, "#0a0b0c")
     assert not [line for line in watcher.seen if "Traceback" in line]
 
