@@ -84,7 +84,7 @@ class Workers:
         batches = _batches(items, weight or (lambda item: 1), self.jobs)
         return Pending(batches, [self._submit(fn, [items[i] for i in batch]) for batch in batches], None)
 
-    def settle(self, pending: Pending[object]) -> None:
+    def settle(self, pending: Pending[Any]) -> None:
         """Drop the work of ``pending`` that has not started and wait for the rest, leaving the pool up:
         afterwards no worker touches what that work was given (a staging folder about to be removed)."""
         started = [f for f in pending.futures if f is not None and not f.cancel()]

@@ -191,7 +191,7 @@ def _full_build(
     # Each worker compresses its files and writes them, with their copies, into the staging folder.
     work = functools.partial(stage_file, staging=staging.path, previous=staging.previous,
                              encodings=config.compress, cache=cache)
-    pending: Pending | None = None
+    pending: Pending[tuple[dict[str, int], tuple[str, ...]]] | None = None
     try:
         with writing(config.output), changed_is_an_error():
             pending = workers.scatter(work, [(p.file, p.stored or p.data) for p in items],
