@@ -216,7 +216,7 @@ def _clean(args: argparse.Namespace) -> int:
         print(f"{config.output}: nothing to clean")
         return 0
     with locked(config.output, args.wait):
-        removed = clean(config.output, args.keep or config.keep)
+        removed = clean(config.output, args.keep or config.keep, unlisted=True)
     for path in removed:
         print(f"removed {path}")
     return 0

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,7 +41,7 @@ class ReleaseFiles:
         self._files: dict[str, tuple[str, StaticFile]] = {}  # URL -> (path on disk, its responder)
         self._known: set[str] = set()
         self._lock = threading.Lock()
-        self._add_release(self.release_dir.name, manifest.entries.values())
+        self._add_release(self.release_dir.name, manifest)
         self._look_for_releases()
 
     def lookup(self, path: str) -> StaticFile | None:
@@ -74,12 +73,13 @@ class ReleaseFiles:
                     other = Manifest.load(self.releases_dir / name / MANIFEST_NAME)
                 except AssetbuildError:  # not a readable release: nothing of it is served
                     continue
-                self._add_release(name, other.entries.values())
+                self._add_release(name, other)
 
-    def _add_release(self, name: str, entries: Iterable[Entry]) -> None:
+    def _add_release(self, name: str, manifest: Manifest) -> None:
+        """Serve a release's files from where it keeps them (the output folder's store)."""
         self._known.add(name)
-        folder = self.releases_dir / name
-        for entry in entries:
+        folder = manifest.files_dir or self.release_dir
+        for entry in manifest.entries.values():
             url = self.mount + entry.file
             if url in self._files:
                 continue  # the same hashed name is the same bytes; the loaded release came first

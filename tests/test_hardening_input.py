@@ -291,7 +291,7 @@ def test_memory_follows_the_largest_file_not_the_tree(tmp_path: Path) -> None:
     print(f"peak RSS: {peak:.0f} MB for 200 MiB of media; {baseline:.0f} MB for a tiny build")
     assert peak < baseline + 100
     manifest = load_manifest(site / "dist")
-    release = (site / "dist/current").resolve()
+    release = site / "dist/files"
     entry = manifest["assets"]["media/7.webm"]
     assert (release / entry["file"]).read_bytes() == (site / "static_src/media/7.webm").read_bytes()
     assert entry["size"] == 5 * 2**20

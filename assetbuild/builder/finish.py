@@ -60,7 +60,8 @@ def finish(
             return Written(final, created, False, True)
         if not switch_current(output, release_id, ticket):
             return Written(final, created, False)
-        pruned = tuple(p.name for p in clean(output, config.keep) if not p.name.startswith(TEMP_PREFIX))
+        removed = clean(output, config.keep, staging and staging.path)
+        pruned = tuple(p.name for p in removed if not p.name.startswith(TEMP_PREFIX))
         return Written(final, created, True, pruned=pruned)
 
 

@@ -22,7 +22,7 @@ from . import js_modules, references
 from .bundle_cache import ABSENT, compile_cached, external_signature
 from .cache import Cache, key_of
 from .config import SASS_SUFFIXES, Config
-from .current import RELEASES, Ticket
+from .current import Ticket
 from .fingerprint import Asset, Published, fingerprint
 from .finish import Written, finish, writing
 from .leaves import changed_is_an_error, on_disk
@@ -33,7 +33,8 @@ from .sass_compile import sass_options
 from .sass_warnings import format_warning
 from .sources import Plan, plan, read_source, scan, template_files
 from .stamp import stamp, versions
-from .write_stage import precompress, stage_file
+from .store import present, store_of
+from .write_stage import in_store, precompress, remember, stage_file
 
 Progress = Callable[[str, int, int], None]
 
@@ -185,15 +186,22 @@ def _full_build(
         staging = Staging(config.output)
     try:
         with writing(config.output), changed_is_an_error():
-            # Each worker compresses its files and writes them, with their copies, into the staging folder.
-            work = functools.partial(stage_file, staging=staging.path, previous=staging.previous,
+            # The files the store has already (the staging folder, locked, keeps a prune from
+            # deleting them now); each worker compresses the others and writes them, with their
+            # copies, into the staging folder.
+            stored = in_store(cache, staging.previous and staging.previous.name, config.compress,
+                              present(staging.store))
+            todo = [p for p in items if p.file not in stored]
+            work = functools.partial(stage_file, staging=staging.path, store=staging.store,
                                      encodings=config.compress, cache=cache)
-            staged = workers.map(work, [(p.file, p.stored or p.data) for p in items],
-                                 _stage(progress, "compressing and writing", len(items)),
+            staged = workers.map(work, [(p.file, p.stored or p.data) for p in todo],
+                                 _stage(progress, "compressing and writing", len(todo)),
                                  weight=lambda item: len(item[1]) if isinstance(item[1], bytes) else item[1].size)
-        copies = {p.name: kept for p, (kept, _) in zip(items, staged, strict=True)}
+        by_file = {**stored, **{p.file: kept for p, (kept, _) in zip(todo, staged, strict=True)}}
+        copies = {p.name: by_file[p.file] for p in items}
         staging.wrote(rel for _, written in staged for rel in written)
         release = assemble(published, copies, config.url_prefix, _importmap(config))
+        remember(cache, release.id, config.compress, {p.file: by_file[p.file] for p in items})
         written = finish(config, release, staging, ticket, wait=True, archive=archive)
         assert written is not None
     finally:
@@ -236,20 +244,18 @@ def _scan_scripts(
 def _release_if_built(
     published: Mapping[str, Published], config: Config, cache: Cache
 ) -> tuple[Release, dict[str, dict[str, int]]] | None:
-    """The release these very files made before, if the cache remembers it and it is still on disk
-    (``finish`` checks again, under the lock, that it is complete)."""
+    """The release these very files made before, if the cache remembers it and its files are in the
+    store (``finish`` checks again, under the lock, that it is complete)."""
     known = cache.get("release-of", _content_id(published, config))
     if known is None:
         return None
-    folder = config.output / RELEASES / known.decode()
-    try:
-        assets = json.loads((folder / MANIFEST_NAME).read_bytes())["assets"]
-        copies = {name: {enc: (folder / file).stat().st_size for enc, file in assets[name]["encodings"].items()}
-                  for name in published}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    release_id = known.decode(errors="replace")
+    by_file = in_store(cache, release_id, config.compress, present(store_of(config.output)))
+    if any(p.file not in by_file for p in published.values()):
         return None
+    copies = {name: by_file[p.file] for name, p in published.items()}
     release = assemble(published, copies, config.url_prefix, _importmap(config))
-    return (release, copies) if release.id == folder.name else None
+    return (release, copies) if release.id == release_id else None
 
 
 def _result(
