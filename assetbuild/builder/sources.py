@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -88,7 +89,7 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
     """Every file under one source folder, logical name -> path: those published, those excluded.
 
     The walk keeps its own stack, so a tree of any depth is read."""
-    excluded = glob.compile(list(config.exclude), flags=GLOB_FLAGS).match if config.exclude else None
+    excluded = _matcher(config.exclude)
     real_root = os.path.realpath(root)
     # The build's own folders never count as sources, even when configured inside `source`.
     own = {os.path.realpath(config.output), os.path.realpath(config.cache_dir)}
@@ -113,7 +114,7 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
                                           "the file name is not valid UTF-8; rename it"))
                 continue
             logical = prefix + entry.name
-            real = os.path.join(real_folder, entry.name)
+            real = ""
             if entry.is_symlink():
                 real = os.path.realpath(entry.path)
                 if not config.follow_symlinks_outside and not _inside(real, real_root):
@@ -124,6 +125,7 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
                     ))
                     continue
             if entry.is_dir():
+                real = real or os.path.join(real_folder, entry.name)
                 if not _inside(real_folder, real) and real not in own:  # a link to a holding folder would loop
                     # A Sass load path's files are held back like excluded ones: compiled in, or
                     # published only when a published file reaches them.
@@ -132,6 +134,15 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
                 (left_out if held or (excluded and excluded(logical)) else files)[logical] = entry.path
         stack.extend(reversed(below))
     return files, left_out
+
+
+def _matcher(patterns: tuple[str, ...]) -> Callable[[str], object] | None:
+    """One compiled regular expression for all the exclude globs (wcmatch's own translation):
+    a few microseconds a file instead of wcmatch's matcher per file."""
+    if not patterns:
+        return None
+    include, _ = glob.translate(list(patterns), flags=GLOB_FLAGS)
+    return re.compile("|".join(f"(?:{regex})" for regex in include)).match
 
 
 def _inside(real: str, folder: str) -> bool:
