@@ -11,7 +11,7 @@ import pytest
 from conftest import write_project
 
 from assetbuild.builder.config import load_config
-from assetbuild.builder.pipeline import build
+from assetbuild.builder.entry import build
 from assetbuild.errors import BuildFailed
 
 

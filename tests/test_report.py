@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import load_manifest, run_cli, write_project
 
-from assetbuild.builder.pipeline import BuildResult, BundleReport
+from assetbuild.builder.entry import BuildResult, BundleReport
 from assetbuild.builder.report import as_dict, as_table
 
 

@@ -1,154 +1,39 @@
 """A build, step by step: configuration -> sources -> bundles -> fingerprints -> compressed copies -> release.
 
 Every error of every step is collected; nothing is written unless there are none.
-An unchanged tree is recognised by its stamp before any of that work (``stamp.py``).
+An unchanged tree is recognised by its stamp before any of that work (``entry.py``).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
-import sys
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ..errors import AssetbuildError, BuildFailed, SourceError
-from ..manifest import MANIFEST_NAME
 from . import js_modules, references
-from .bundle_cache import ABSENT, compile_cached, external_signature
+from .bundle_cache import ABSENT, compile_cached
 from .cache import Cache, key_of
 from .config import SASS_SUFFIXES, Config
 from .current import Ticket
+from .entry import BuildResult, BundleReport, Progress, tell_superseded, to_stderr
 from .fingerprint import Asset, Published, fingerprint
 from .finish import Written, finish, writing
 from .leaves import changed_is_an_error, on_disk
 from .lock import locked
-from .parallel import Workers, default_jobs
+from .parallel import Workers
 from .release import Release, Staging, assemble, sweep
 from .sass_compile import sass_options
 from .sass_warnings import format_warning
-from .sources import Plan, plan, read_source, scan, template_files
-from .stamp import stamp, versions
+from .sources import Plan, read_source
+from .stamp import versions
 from .store import present, store_of
 from .write_stage import in_store, precompress, remember, stage_file
 
-Progress = Callable[[str, int, int], None]
 
-
-@dataclass(frozen=True)
-class BundleReport:
-    name: str
-    raw: int
-    minified: int
-    gzip: int | None
-    br: int | None
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """What a build did; ``compiled`` is False when the stamp showed nothing had changed."""
-
-    release: str
-    path: Path
-    created: bool
-    switched: bool
-    compiled: bool
-    files: int
-    bytes: int
-    assets: int
-    bundles: tuple[BundleReport, ...]
-    seconds: float
-    pruned: tuple[str, ...] = ()  # ids of the old releases this build removed to keep ``keep``
-
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-def build(
-    config: Config,
-    *,
-    jobs: int | None = None,
-    wait: bool = False,
-    use_cache: bool = True,
-    warn: Callable[[str], None] = _stderr,
-    progress: Progress | None = None,
-    archive: Path | None = None,
-) -> BuildResult:
-    """Build ``config`` into a release under ``config.output``; raise ``BuildFailed`` with every error.
-
-    ``archive``: also write the release as a .tar.gz there, before ``current`` is switched.
-    """
-    started = time.perf_counter()
-    ticket = Ticket.take(config.output)
-    cache = Cache(config.cache_dir if use_cache else None)
-    tree = scan(config)
-    templates = template_files(config.templates)
-    files = [*tree.all_files.items(), *((str(p), str(p)) for p in templates)]
-    build_stamp = stamp(config, files) if use_cache else None
-    if build_stamp:
-        unchanged = _unchanged(config, cache, build_stamp, ticket, wait, archive, warn)
-        if unchanged:
-            return replace(unchanged, seconds=time.perf_counter() - started)
-
-    with Workers(jobs or default_jobs()) as workers:
-        result, outside = _full_build(config, plan(config, tree), cache, workers, ticket, wait, warn, progress,
-                                      archive)
-    if build_stamp:
-        # Files read from outside `source` (Sass load paths) are not in the stamp: their own
-        # signatures are kept with it and checked before the result is trusted. The manifest's
-        # digest lets a no-op build check the release cheaply.
-        external = {dep: external_signature(dep) for dep in outside}
-        if None not in external.values():
-            entry = {**asdict(result), "external": external, "manifest": _digest_of(result.path / MANIFEST_NAME)}
-            cache.put("noop", build_stamp, json.dumps(entry, default=str).encode())
-    return replace(result, seconds=time.perf_counter() - started)
-
-
-def _unchanged(
-    config: Config, cache: Cache, build_stamp: str, ticket: Ticket, wait: bool, archive: Path | None,
-    warn: Callable[[str], None],
-) -> BuildResult | None:
-    """The result of the last build of this very tree, if its release is still there, complete."""
-    raw = cache.get("noop", build_stamp)
-    if raw is None:
-        return None
-    try:
-        data = json.loads(raw)
-        external = data.pop("external", {})
-        digest = data.pop("manifest", None)
-        result = BuildResult(**{**data, "path": Path(data["path"]), "pruned": (),
-                                "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
-    except (ValueError, TypeError, KeyError):
-        return None
-    if any(external_signature(d) != s for d, s in external.items()):
-        return None
-    written = finish(config, result.release, None, ticket, wait, archive, digest)
-    if written is None:
-        return None
-    _tell_superseded(written, result.release, warn)
-    return replace(result, created=False, switched=written.switched, compiled=False, pruned=written.pruned)
-
-
-def _digest_of(path: Path) -> str | None:
-    """The SHA-256 of the manifest a build made: a no-op build checks the release against it."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def _tell_superseded(written: Written, release_id: str, warn: Callable[[str], None]) -> None:
-    if written.superseded:
-        warn(f"warning: release {release_id} is built but not made current: a build that started "
-             "later has switched current already")
-
-
-def _full_build(
+def full_build(
     config: Config, the_plan: Plan, cache: Cache, workers: Workers, ticket: Ticket, wait: bool,
     warn: Callable[[str], None], progress: Progress | None, archive: Path | None,
 ) -> tuple[BuildResult, tuple[str, ...]]:
@@ -179,7 +64,7 @@ def _full_build(
         release, copies = known
         written = finish(config, release, None, ticket, wait, archive)
         if written is not None:
-            _tell_superseded(written, release.id, warn)
+            tell_superseded(written, release.id, warn)
             return _result(release, written, published, copies, the_plan, read), outside
     with locked(config.output, wait), writing(config.output):
         sweep(config.output)  # what killed builds left behind
@@ -207,7 +92,7 @@ def _full_build(
     finally:
         workers.stop()  # no worker may still write into the folder removed next
         staging.discard()
-    _tell_superseded(written, release.id, warn)
+    tell_superseded(written, release.id, warn)
     cache.put("release-of", _content_id(published, config), release.id.encode())
     return _result(release, written, published, copies, the_plan, read), outside
 
@@ -281,7 +166,7 @@ def _stage(progress: Progress | None, name: str, total: int) -> Callable[[int], 
 
 def _compile(
     config: Config, the_plan: Plan, unpublished: Mapping[str, str], cache: Cache, workers: Workers,
-    errors: list[AssetbuildError], progress: Progress | None = None, warn: Callable[[str], None] = _stderr,
+    errors: list[AssetbuildError], progress: Progress | None = None, warn: Callable[[str], None] = to_stderr,
 ) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
     and for each bundle every file it read (logical names, or absolute paths for a Sass load path's)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -103,7 +104,7 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
         folder, prefix, real_folder, held = stack.pop()
         try:
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_by_name)
         except OSError as err:
             errors.append(SourceError(config.display(Path(folder)), f"cannot read folder: {err.strerror}"))
             continue
@@ -136,13 +137,27 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
     return files, left_out
 
 
+_by_name = operator.attrgetter("name")
+
+
 def _matcher(patterns: tuple[str, ...]) -> Callable[[str], object] | None:
     """One compiled regular expression for all the exclude globs (wcmatch's own translation):
     a few microseconds a file instead of wcmatch's matcher per file."""
     if not patterns:
         return None
-    include, _ = glob.translate(list(patterns), flags=GLOB_FLAGS)
-    return re.compile("|".join(f"(?:{regex})" for regex in include)).match
+    # `**/*.md` (the default) is a suffix test: every name ending so, in any folder, dotted too
+    suffixes = tuple(p[4:] for p in patterns if p.startswith("**/*") and not _GLOB_CHARS.search(p[4:]))
+    others = [p for p in patterns if not (p.startswith("**/*") and p[4:] in suffixes)]
+    if not others:
+        return lambda name: name.endswith(suffixes)
+    include, _ = glob.translate(others, flags=GLOB_FLAGS)
+    match = re.compile("|".join(f"(?:{regex})" for regex in include)).match
+    if not suffixes:
+        return match
+    return lambda name: name.endswith(suffixes) or match(name)
+
+
+_GLOB_CHARS = re.compile(r"[*?\[\]{}!|\\/]")
 
 
 def _inside(real: str, folder: str) -> bool:

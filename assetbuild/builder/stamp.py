@@ -52,13 +52,13 @@ def _normal(project: str) -> str:
 def stamp(config: Config, files: Iterable[tuple[str, str]]) -> str | None:
     """The stamp of a build of ``files`` with ``config``; None if a file is too fresh to trust."""
     newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
-    parts: list[str] = [repr(config), versions()]
+    lines: list[str] = []
     for name, path in files:
         signature = stamp_of_file(path, newest_trusted)
         if signature is None:
             return None
-        parts.append(f"{name}\0{signature}")
-    return key_of(*parts)
+        lines.append(f"{name}\0{signature}\0")  # a name holds no NUL; a signature four numbers
+    return key_of(repr(config), versions(), "".join(lines))  # one part: a length each would cost more
 
 
 def stamp_of_file(path: str, newest_trusted: int | None = None) -> str | None:
