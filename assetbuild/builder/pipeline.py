@@ -21,7 +21,7 @@ from .current import Ticket
 from .entry import BuildResult, BundleReport, Progress, tell_superseded, to_stderr
 from .fingerprint import Asset, Published, fingerprint
 from .finish import Written, finish, writing
-from .leaves import changed_is_an_error, on_disk
+from .leaves import Known, changed_is_an_error, on_disk
 from .lock import locked
 from .parallel import Workers
 from .release import Release, Staging, assemble, sweep
@@ -201,19 +201,23 @@ def _compile(
         data = compiled.data if compiled else b""  # a failed bundle still exists for reference checks
         source_map = compiled.source_map if compiled and config.source_maps else None
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
+    known = Known(cache, config)
     for name in the_plan.plain:
         try:
-            assets[name] = _plain_asset(name, the_plan.tree.files[name], config)
+            assets[name] = _plain_asset(name, the_plan.tree.files[name], config, known)
         except SourceError as err:
             errors.append(err)
+    known.save()
     return dict(sorted(assets.items())), read
 
 
-def _plain_asset(name: str, path: str, config: Config) -> Asset:
+def _plain_asset(name: str, path: str, config: Config, known: Known | None = None) -> Asset:
     """A file published as it is (read as checked: see ``read_source``); one that references nothing
-    stays on disk, hashed by streaming (memory follows the largest file, not the tree)."""
+    stays on disk, hashed by streaming (memory follows the largest file, not the tree), or known
+    by its hashes from the last build."""
     if references.kind_of(name) is None:
-        return Asset(name, b"", (name,), config.display(Path(path)), stored=on_disk(config, Path(path)))
+        stored = known.on_disk(config, Path(path)) if known else on_disk(config, Path(path))
+        return Asset(name, b"", (name,), config.display(Path(path)), stored=stored)
     return Asset(name, read_source(config, Path(path)), (name,), config.display(Path(path)))
 
 

@@ -100,12 +100,28 @@ def assemble(
     document: dict[str, Any] = {"version": MANIFEST_VERSION, "url_prefix": url_prefix, "assets": assets,
                                 **dict(modules or {})}
     document["release"] = release_id(document)
-    manifest = (json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
+    manifest = dump_manifest(document)
     if len(manifest) > MAX_MANIFEST_BYTES:  # the run time would refuse to load it
         raise BuildFailed([ConfigError(
             f"the manifest of {len(assets)} assets would take {len(manifest)} bytes, more than the "
             f"{MAX_MANIFEST_BYTES} an app loads; publish fewer files (see 'exclude')")])
     return Release(document["release"], manifest, files + 1, sizes + len(manifest))
+
+
+def dump_manifest(document: Mapping[str, Any]) -> bytes:
+    """The manifest's bytes: sorted keys, one asset a line. (``json.dumps`` with ``indent`` runs
+    its pure-Python encoder: 1.3 s for 20,000 assets; without, its C encoder, line by line.)"""
+    def dump(value: object) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+
+    lines = []
+    for key, value in sorted(document.items()):
+        if key == "assets" and value:
+            rows = ",\n".join(f"    {dump(name)}: {dump(entry)}" for name, entry in sorted(value.items()))
+            lines.append(f'  "assets": {{\n{rows}\n  }}')
+        else:
+            lines.append(f"  {dump(key)}: {dump(value)}")
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
 
 
 def release_id(document: Mapping[str, Any]) -> str:

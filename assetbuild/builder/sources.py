@@ -34,7 +34,7 @@ class SourceTree:
     files: Mapping[str, str]
     excluded: Mapping[str, str] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property  # asked once per name in some loops: made once (22,530 files: 2 s)
     def all_files(self) -> dict[str, str]:
         return {**self.files, **self.excluded}
 
@@ -47,11 +47,11 @@ class Plan:
     bundles: Mapping[str, tuple[str, ...]]
     plain: tuple[str, ...]
 
-    @property
+    @functools.cached_property
     def published(self) -> frozenset[str]:
         return frozenset(self.bundles) | frozenset(self.plain)
 
-    @property
+    @functools.cached_property
     def on_demand(self) -> dict[str, str]:
         """Files published only if a published file references them: bundle inputs and excluded
         files (Sass sources never: they are compiled, not served)."""
