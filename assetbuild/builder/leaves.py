@@ -109,20 +109,30 @@ class Known:
         except ValueError:
             self.known = {}
         self.seen: dict[str, list[Any]] = {}
+        self._signatures: dict[str, str | None] = {}
         self.newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
 
-    def on_disk(self, config: Config, path: Path) -> OnDisk:
-        where = str(path)
-        signature = stamp_of_file(where, self.newest_trusted)
-        entry = self.known.get(where)
+    def unchanged(self, path: str) -> bool:
+        """Whether the file is as the last build hashed it."""
+        entry = self.known.get(path)
+        return bool(entry) and entry[0] == self._signature(path)
+
+    def on_disk(self, config: Config, path: str) -> OnDisk:
+        signature = self._signature(path)
+        entry = self.known.get(path)
         if signature is not None and entry and entry[0] == signature:
             _, size, sha256, digest = entry
-            found = OnDisk(where, config.display(path), size, sha256, digest)
+            found = OnDisk(path, config.display(path), size, sha256, digest)
         else:
-            found = on_disk(config, path)
+            found = on_disk(config, Path(path))
         if signature is not None:
-            self.seen[where] = [signature, found.size, found.sha256, found.integrity]
+            self.seen[path] = [signature, found.size, found.sha256, found.integrity]
         return found
+
+    def _signature(self, path: str) -> str | None:
+        if path not in self._signatures:
+            self._signatures[path] = stamp_of_file(path, self.newest_trusted)
+        return self._signatures[path]
 
     def save(self) -> None:
         if self.seen != self.known:

@@ -183,11 +183,13 @@ def _compile(
     )
     pending = workers.scatter(work, list(the_plan.bundles.items()),
                               weight=lambda item: sum(os.path.getsize(files[i]) for i in item[1]))
+    known = Known(cache, config)
     if cache.folder is not None and config.compress:
         # Files without references are final as they are: compress them into the cache behind
         # the bundles, so that no core waits while bundles compile and files are fingerprinted.
-        # Only the cache is written here, never `output`.
-        leaves = [(n, the_plan.tree.files[n]) for n in the_plan.plain if references.kind_of(n) is None]
+        # Only the cache is written here, never `output`; only files new since the last build.
+        leaves = [(n, the_plan.tree.files[n]) for n in the_plan.plain
+                  if references.kind_of(n) is None and not known.unchanged(the_plan.tree.files[n])]
         workers.start(functools.partial(precompress, encodings=config.compress, cache=cache), leaves,
                       weight=lambda item: os.path.getsize(item[1]))
     results = workers.gather(pending, _stage(progress, "compiling bundles", len(the_plan.bundles)))
@@ -201,7 +203,6 @@ def _compile(
         data = compiled.data if compiled else b""  # a failed bundle still exists for reference checks
         source_map = compiled.source_map if compiled and config.source_maps else None
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
-    known = Known(cache, config)
     for name in the_plan.plain:
         try:
             assets[name] = _plain_asset(name, the_plan.tree.files[name], config, known)
@@ -216,8 +217,8 @@ def _plain_asset(name: str, path: str, config: Config, known: Known | None = Non
     stays on disk, hashed by streaming (memory follows the largest file, not the tree), or known
     by its hashes from the last build."""
     if references.kind_of(name) is None:
-        stored = known.on_disk(config, Path(path)) if known else on_disk(config, Path(path))
-        return Asset(name, b"", (name,), config.display(Path(path)), stored=stored)
+        stored = known.on_disk(config, path) if known else on_disk(config, Path(path))
+        return Asset(name, b"", (name,), stored.origin, stored=stored)
     return Asset(name, read_source(config, Path(path)), (name,), config.display(Path(path)))
 
 

@@ -130,13 +130,39 @@ def collect(output: Path, doomed: Iterable[Path], building: bool) -> list[Path]:
         os.rename(release, aside)
         remove_tree(aside)
         removed.append(release)
-    for other in releases.iterdir():
+    others = sorted((p for p in releases.iterdir() if not p.name.startswith(".")), key=_age)
+    for other in others:  # the oldest kept first: the likeliest to share the pruned files
         if not candidates:
             break
-        if not other.name.startswith("."):
-            candidates -= _files_of(other, missing_is_everything=True, among=candidates)
+        candidates -= _listed_among(other, candidates)
     _delete(store_of(output), candidates)
     return removed
+
+
+def _age(release: Path) -> int:
+    try:
+        return release.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+FEW = 1000
+
+
+def _listed_among(release: Path, candidates: set[str]) -> set[str]:
+    """Which of ``candidates`` a release lists; all of them when its manifest cannot be read.
+
+    Few candidates (files an edit renamed) are looked for in the manifest's bytes, as JSON
+    strings, instead of parsing it (0.1 s for 20,000 assets): a name found elsewhere in the
+    manifest than as a file only keeps a file that could have gone."""
+    if len(candidates) > FEW:
+        return _files_of(release, missing_is_everything=True, among=candidates) & candidates
+    try:
+        with open(release / MANIFEST_NAME, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return set(candidates)
+    return {c for c in candidates if json.dumps(c, ensure_ascii=False).encode() in raw}
 
 
 def collect_unlisted(output: Path) -> list[Path]:
