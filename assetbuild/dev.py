@@ -142,15 +142,26 @@ HEARTBEAT = b": still here\n\n"
 
 
 def changes(output: Path, state: State, prefix: str) -> tuple[State, bytes]:
-    """One look at the output folder: the state now and the server-sent events from ``state`` to it."""
+    """One look at the output folder: the state now and the server-sent events from ``state`` to it,
+    ending with the state's id (which the browser sends back as ``Last-Event-ID`` when it reconnects)."""
     now = read_state(output)
-    return now, b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
-                         for name, data in events(state, now, output, prefix))
+    found = events(state, now, output, prefix)
+    if not found:
+        return now, b""
+    text = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in found)
+    return now, (text + f"id: {now.release} {now.generation} {int(now.ok)}\n\n").encode()
 
 
-def stream(output: Path, since: State, prefix: str, stop: Callable[[], bool] = lambda: False) -> Iterator[bytes]:
-    """Server-sent events from ``since`` on: each change as it happens, a comment now and then."""
+def stream(output: Path, since: State, prefix: str, stop: Callable[[], bool] = lambda: False,
+           once: bool = False) -> Iterator[bytes]:
+    """Server-sent events from ``since`` on: each change as it happens, a comment now and then.
+
+    ``once``: one look, then the response ends and the browser asks again in half a second, for
+    a server without threads, where a stream left open would hold its only worker."""
     yield FIRST_CHUNK
+    if once:
+        yield changes(output, since, prefix)[1]
+        return
     state, quiet = since, 0.0
     while not stop():
         state, chunk = changes(output, state, prefix)
@@ -187,8 +198,12 @@ def client_tag(mount: str, state: State) -> bytes:
     return f'<script src="{mount}{ENDPOINT}client.js?{query}" data-assetbuild-dev></script>'.encode()
 
 
-def since_from_query(query: str, output: Path) -> State:
+def since_from_query(query: str, output: Path, last_event_id: str = "") -> State:
+    """What the page has seen: the last event's id on a reconnection, else the state it was
+    rendered with (the client script's query), else what is there now."""
     q = {k: v[0] for k, v in parse_qs(query).items()}
+    if last_event_id.count(" ") == 2:
+        q["release"], q["generation"], q["ok"] = last_event_id.split(" ")
     now = read_state(output)
     try:
         return State(q["release"], int(q["generation"]), q["ok"] == "1", now.errors if q["ok"] != "1" else ())

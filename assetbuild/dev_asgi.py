@@ -64,7 +64,8 @@ class DevApp:
     async def _events(self, scope: Scope, receive: Receive, send: Send) -> None:
         end_streams_on_shutdown()
         query = scope.get("query_string", b"").decode("latin-1")
-        since = await asyncio.to_thread(since_from_query, query, self.output)
+        last = dict(scope.get("headers", [])).get(b"last-event-id", b"").decode("latin-1")
+        since = await asyncio.to_thread(since_from_query, query, self.output, last)
         gone = asyncio.Event()
         listener = asyncio.create_task(_until_disconnect(receive, gone))
         try:

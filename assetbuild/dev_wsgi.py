@@ -36,9 +36,10 @@ class DevMiddleware:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == self.mount + ENDPOINT + "events":
-            since = since_from_query(environ.get("QUERY_STRING", ""), self.output)
+            since = since_from_query(environ.get("QUERY_STRING", ""), self.output,
+                                     environ.get("HTTP_LAST_EVENT_ID", ""))
             start_response("200 OK", list(EVENTS_HEADERS))
-            return stream(self.output, since, self.prefix)
+            return stream(self.output, since, self.prefix, once=not environ.get("wsgi.multithread", False))
         if path == self.mount + ENDPOINT + "client.js":
             body = CLIENT_JS.encode()
             start_response("200 OK", [*CLIENT_HEADERS, ("Content-Length", str(len(body)))])

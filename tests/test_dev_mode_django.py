@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import http_get
-from dev_browser import check_live_page, copy_demo, open_and_close_pages
+from dev_browser import HEADER, WAIT_MS, check_live_page, copy_demo, open_and_close_pages
 from frameworks import Server, app_env, write_apps
 from watching import Watcher
 
@@ -67,6 +68,22 @@ def test_event_streams_give_their_threads_back(runserver: Server, browser) -> No
         time.sleep(0.2)
     assert threads(runserver.process) <= before, "an event stream outlived its page"
     assert http_get(runserver.url, "/")[0] == 200
+
+
+def test_sync_worker_polls_instead_of_holding_the_worker(site: Path, browser) -> None:
+    """gunicorn's default sync worker has no threads: the page polls, and the server still answers."""
+    server = Server("gunicorn", "djsite.wsgi:application", site, env(site, debug=True))
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/", wait_until="load")
+        for _ in range(3):
+            assert http_get(server.url, "/")[0] == 200  # 30 s of timeout if the page's stream held the worker
+        variables = site / "static_src/scss/_variables.scss"
+        variables.write_text(re.sub(r"\$brand: #[0-9a-f]+;", "$brand: #276749;", variables.read_text()))
+        page.wait_for_function(f"{HEADER} === 'rgb(39, 103, 73)'", timeout=WAIT_MS)
+        page.close()
+    finally:
+        server.stop()
 
 
 @pytest.mark.parametrize("door_too", [False, True], ids=["debug", "debug-and-ASSETBUILD_DEV"])

@@ -37,14 +37,15 @@ class DevPages:
     def answer(self, request: HttpRequest, asynchronous: bool = False) -> HttpResponseBase | None:
         """The response to a request for the endpoint; None for any other request."""
         if request.path_info == self.events_path:
-            since = since_from_query(request.META.get("QUERY_STRING", ""), self.output)
+            since = since_from_query(request.META.get("QUERY_STRING", ""), self.output,
+                                     request.META.get("HTTP_LAST_EVENT_ID", ""))
             if asynchronous:
                 from ..dev_asgi import SHUTTING_DOWN, end_streams_on_shutdown
 
                 end_streams_on_shutdown()
                 content = astream(self.output, since, self.prefix, SHUTTING_DOWN.is_set)
             else:
-                content = stream(self.output, since, self.prefix)
+                content = stream(self.output, since, self.prefix, once=not request.META.get("wsgi.multithread"))
             return StreamingHttpResponse(content, headers=dict(EVENTS_HEADERS))  # type: ignore[arg-type]
         if request.path_info == self.client_path:
             return HttpResponse(CLIENT_JS.encode(), headers=dict(CLIENT_HEADERS))
