@@ -1,4 +1,4 @@
-"""Development mode through the ASGI door: a Starlette app under uvicorn beside `assetbuild watch`.
+"""Development mode through the ASGI door: the README's FastAPI app under uvicorn beside `assetbuild watch`.
 
 The page follows every rebuild in Chromium as under WSGI; each page's event stream is a task
 that ends when the page closes and when the server stops (Ctrl-C does not hang on it); without
@@ -7,50 +7,31 @@ ASSETBUILD_DEV the door adds nothing and answers no events.
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
-import textwrap
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import http_get
+from conftest import REPO, http_get
 from dev_browser import check_live_page, copy_demo, open_and_close_pages
 from frameworks import Server, app_env, free_port
 from watching import Watcher
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
-# The README's FastAPI example in Starlette: templates read the manifest of `load_manifest()`.
-APP = """
-import jinja2
-from starlette.applications import Starlette
-from starlette.responses import HTMLResponse
-from starlette.routing import Route
-
-from assetbuild import load_manifest
-from assetbuild.asgi import serve_release
-from assetbuild.jinja import install
-
-manifest = load_manifest()
-env = install(jinja2.Environment(loader=jinja2.FileSystemLoader("templates"), autoescape=True), manifest)
-
-
-async def index(request):
-    return HTMLResponse(env.get_template("index.html").render())
-
-
-app = Starlette(routes=[Route("/", index)])
-app.add_middleware(serve_release, manifest=manifest)
-"""
+# The README's FastAPI example of development mode, as written.
+README = (REPO / "README.md").read_text()
+APP = re.search(r"```python\n(.*?)```", README.split("**ASGI (Starlette, FastAPI).**", 1)[1], re.S).group(1)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = copy_demo(tmp_path_factory.mktemp("asgi") / "site")
-    (root / "dev_app.py").write_text(textwrap.dedent(APP).lstrip())
+    (root / "dev_app.py").write_text(APP)
     watcher = Watcher(root)
     watcher.expect("built release")
     yield root
