@@ -206,7 +206,9 @@ def since_from_query(query: str, output: Path, last_event_id: str = "") -> State
         q["release"], q["generation"], q["ok"] = last_event_id.split(" ")
     now = read_state(output)
     try:
-        return State(q["release"], int(q["generation"]), q["ok"] == "1", now.errors if q["ok"] != "1" else ())
+        generation, ok = int(q["generation"]), q["ok"] == "1"
+        # A failed round the page has seen is the one now only if no round ran since.
+        return State(q["release"], generation, ok, now.errors if not ok and generation == now.generation else ())
     except (KeyError, ValueError):
         return now
 
