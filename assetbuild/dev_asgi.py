@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+import warnings
 from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -155,5 +156,8 @@ def serve_following(application: ASGIApp | None, manifest: Manifest | None) -> D
         following = manifest
     else:
         following = FollowingManifest(Path(manifest.release_dir).parent.parent / "current" / MANIFEST_NAME)
+        warnings.warn(f"development mode: the manifest given to serve_release is pinned to release "
+                      f"{manifest.release}, so pages rendered with it keep that release's URLs; "
+                      "load it with assetbuild.load_manifest()", RuntimeWarning, stacklevel=3)
     served = ReleaseApp(application, ReleaseFiles(following))  # type: ignore[arg-type]
     return DevApp(served, following, mount_path(following.url_prefix))

@@ -102,6 +102,15 @@ def test_ctrl_c_ends_open_event_streams(site: Path, browser) -> None:
     assert "Finished server process" in log
 
 
+def test_a_pinned_manifest_is_followed_and_named(site: Path) -> None:
+    from assetbuild import Manifest
+    from assetbuild.dev_asgi import serve_following
+
+    with pytest.warns(RuntimeWarning, match=r"pinned to release \w+, .* assetbuild\.load_manifest\(\)"):
+        app = serve_following(None, Manifest.load(site / "dist/current/manifest.json"))
+    assert app.output == site / "dist"
+
+
 def test_production_mode_adds_nothing(site: Path) -> None:
     server = Server("uvicorn", "dev_app:app", site, production_env(site))
     try:
