@@ -41,8 +41,8 @@ class AssetBuild:
         app.cli.add_command(assetbuild_command)
         if _running_build_command():
             return  # `flask assetbuild build` makes the manifest; it cannot need one
-        development = _development(app)
-        manifest = load_manifest(app.config["ASSETBUILD_MANIFEST"], follow=development)
+        dev_mode = _development(app)
+        manifest = load_manifest(app.config["ASSETBUILD_MANIFEST"], follow=dev_mode)
         self.manifest = manifest
         app.extensions[EXTENSION] = self
         install(app.jinja_env, manifest)
@@ -58,7 +58,7 @@ class AssetBuild:
         app.jinja_env.globals["url_for"] = url_for
         if app.config["ASSETBUILD_SERVE"]:
             app.wsgi_app = serve_release(app.wsgi_app, manifest)  # type: ignore[method-assign]
-        if development:
+        if dev_mode:
             from .dev_wsgi import wrap_wsgi  # production never imports development mode
 
             app.wsgi_app = wrap_wsgi(app.wsgi_app, manifest)  # type: ignore[method-assign,arg-type]
