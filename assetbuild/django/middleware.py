@@ -43,7 +43,8 @@ class ReleaseMiddleware:
             return response
         if self.dev is None:
             return self.get_response(request)
-        return self.dev.answer(request) or self.dev.add_client(request, self.get_response(request))
+        answer = self.dev.answer(request)
+        return answer if answer is not None else self.dev.add_client(request, self.get_response(request))
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
         response = self.serve(request)
@@ -51,8 +52,8 @@ class ReleaseMiddleware:
             return response
         if self.dev is None:
             return await self.get_response(request)
-        return self.dev.answer(request, asynchronous=True) or self.dev.add_client(
-            request, await self.get_response(request))
+        answer = self.dev.answer(request, asynchronous=True)
+        return answer if answer is not None else self.dev.add_client(request, await self.get_response(request))
 
     def serve(self, request: HttpRequest) -> HttpResponseBase | None:
         """The response for a path under the prefix (a release file or a 404); None for others."""
