@@ -26,6 +26,9 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 # What a fingerprinted file name looks like: worth a look at the releases folder when unknown.
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}(\.[^/]*)?$")
 ETAG_CHARS = 24  # of the base64 sha384 digest: 144 bits, far beyond any collision
+# Below the prefix, the paths of development mode (its events and client script): never a
+# release file, and left to the app, whose development layer answers them (or its 404).
+DEV_ENDPOINT = "__assetbuild__/"
 
 
 class ReleaseFiles:
@@ -55,8 +58,9 @@ class ReleaseFiles:
         return found[1]
 
     def owns(self, path: str) -> bool:
-        """Whether a request path is under the prefix, so that an unknown one is a 404."""
-        return path.startswith(self.mount)
+        """Whether a request path is under the prefix, so that an unknown one is a 404 (the
+        development endpoint aside: it is the app's, as Django's middleware serves it)."""
+        return path.startswith(self.mount) and not path.startswith(self.mount + DEV_ENDPOINT)
 
     def _look_for_releases(self) -> None:
         """Add every release of the releases folder not seen yet (one listing)."""
