@@ -1,8 +1,10 @@
 """The edit-to-screen time of development mode: from writing a Sass partial to the new style in Chromium.
 
-    python bench/devloop.py [--edits N] [--sass libsass|dart] [--bootstrap]
+    python bench/devloop.py [--edits N] [--sass libsass|dart] [--bootstrap] [--door wsgi|asgi|django]
 
-Runs `assetbuild watch` and the demo app (gunicorn, ASSETBUILD_DEV=1) on a copy of this
+Runs `assetbuild watch` and the demo app (gunicorn, ASSETBUILD_DEV=1; with --door asgi a
+Starlette app under uvicorn, with --door django the Django site under runserver with DEBUG
+and `manage.py assetbuild watch`) on a copy of this
 repository's demo site, opens the page in Debian's Chromium, then edits the colour of the
 page header N times (a new colour each time) and prints each time from the write to the
 changed computed style, split into three phases read from the watcher's output as it comes:
@@ -31,17 +33,35 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "bench"))
 
 from conftest import CHROMIUM, CHROMIUM_FLAGS, Gunicorn  # noqa: E402
+from frameworks import Server, app_env, write_apps  # noqa: E402
 from watching import Watcher  # noqa: E402
 
+ASGI_APP = """
+import jinja2
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+from assetbuild import load_manifest
+from assetbuild.asgi import serve_release
+from assetbuild.jinja import install
+
+manifest = load_manifest()
+env = install(jinja2.Environment(loader=jinja2.FileSystemLoader("templates"), autoescape=True), manifest)
+
+async def index(request):
+    return HTMLResponse(env.get_template("index.html").render())
+
+app = serve_release(Starlette(routes=[Route("/", index)]), manifest)
+"""
 HEADER = "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
 
 
 class TimedWatcher(Watcher):
     """The watcher, each line kept with the moment it arrived."""
 
-    def __init__(self, project: Path) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         self.arrivals: list[tuple[float, str]] = []
-        super().__init__(project)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def _read(self) -> None:
         for line in self.process.stdout:
@@ -67,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--edits", type=int, default=5)
     parser.add_argument("--sass", choices=["libsass", "dart"], default=None)
     parser.add_argument("--bootstrap", action="store_true", help="compile Bootstrap 5.3 too and edit its partial")
+    parser.add_argument("--door", choices=["wsgi", "asgi", "django"], default="wsgi")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -90,9 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         past = time.time() - 10
         for path in root.rglob("*"):
             os.utime(path, (past, past))
-        watcher = TimedWatcher(root)
-        watcher.expect("built release", timeout=300)
-        server = Gunicorn(root, workers=1, env={"ASSETBUILD_DEV": "1", "GUNICORN_CMD_ARGS": "--threads 8"})
+        watcher, server = start_door(args.door, root)
         times, phases = [], []
         try:
             with sync_playwright() as p:
@@ -118,12 +137,32 @@ def main(argv: list[str] | None = None) -> None:
             server.stop()
             watcher.stop()
     compiler = (args.sass or "default") + (" +bootstrap" if args.bootstrap else "")
-    print(f"sass={compiler}: edit to screen, {len(times)} edits: median {statistics.median(times):.3f} s, "
+    print(f"door={args.door} sass={compiler}: edit to screen, {len(times)} edits: "
+          f"median {statistics.median(times):.3f} s, "
           f"min {min(times):.3f} s, max {max(times):.3f} s")
     if phases:
         noticed, built, shown = (statistics.median(p) for p in zip(*phases, strict=True))
         print(f"  medians by phase: noticed {noticed:.3f} s, built {built:.3f} s, shown {shown:.3f} s")
     print("  each edit: " + " ".join(f"{t:.3f}" for t in times))
+
+
+def start_door(door: str, root: Path) -> tuple[TimedWatcher, Gunicorn | Server]:
+    """`watch` and the app of ``door`` in development mode, on the site at ``root``."""
+    if door == "django":
+        write_apps(root)
+        with open(root / "djsite/settings.py", "a") as f:
+            f.write("\nDEBUG = True\n")
+    watcher = TimedWatcher(root, program=("manage.py", "assetbuild") if door == "django" else ("-m", "assetbuild"))
+    watcher.expect("built release", timeout=300)
+    if door == "wsgi":
+        server: Gunicorn | Server = Gunicorn(root, workers=1, env={"ASSETBUILD_DEV": "1",
+                                                                  "GUNICORN_CMD_ARGS": "--threads 8"})
+    elif door == "asgi":
+        (root / "dev_app.py").write_text(ASGI_APP)
+        server = Server("uvicorn", "dev_app:app", root, app_env(root, ASSETBUILD_DEV="1"))
+    else:
+        server = Server("runserver", "", root, app_env(root))
+    return watcher, server
 
 
 if __name__ == "__main__":
