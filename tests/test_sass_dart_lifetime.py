@@ -8,6 +8,8 @@ dies mid-conversation, which no check before a compile can see.
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,13 @@ def test_a_new_compiler_that_dies_is_an_error_not_a_loop(entry: str, options: Sa
     with pytest.raises(sass_dart.CompilerDied):
         compile_css(entry, options)
     assert compile_css(entry, options) == "body{color:#123456}"  # and the next compile starts another
+
+
+def test_a_process_exits_with_its_compiler_ended_and_no_pipe_left_open(entry: str, tmp_path: Path) -> None:
+    program = ("from assetbuild.builder import sass_dart\n"
+               "from assetbuild.builder.sass_compile import SassOptions\n"
+               f"print(sass_dart.compile({entry!r}, SassOptions('dart', {str(tmp_path)!r}), str).css)\n")
+    done = subprocess.run([sys.executable, "-X", "dev", "-W", "always", "-c", program],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == "body{color:#123456}\n"
+    assert "ResourceWarning" not in done.stderr, done.stderr

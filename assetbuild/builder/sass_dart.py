@@ -73,12 +73,14 @@ class Compiler:
         self.pid = os.getpid()
 
     def close(self) -> None:
+        """Let the compiler finish (end of input), or end it after 5 s; its pipes closed either way."""
         if self.pid == os.getpid() and self.proc.poll() is None:
             self.proc.stdin.close()  # type: ignore[union-attr]
             try:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        self.kill()
 
     def kill(self) -> None:
         """End the process whatever state it is in, and let go of its pipes."""
