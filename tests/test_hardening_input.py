@@ -297,14 +297,15 @@ def test_memory_follows_the_largest_file_not_the_tree(tmp_path: Path) -> None:
     assert entry["size"] == 5 * 2**20
 
 
+@pytest.mark.parametrize("compiler", ["dart", "libsass"])
 @pytest.mark.parametrize("swapped", ["scss/_v.scss", "scss/app.scss"])  # an import, the entry itself
 def test_a_sass_file_swapped_for_an_outside_link_after_the_scan_is_refused(
-    tmp_path: Path, monkeypatch, swapped: str
+    tmp_path: Path, monkeypatch, swapped: str, compiler: str
 ) -> None:
-    site = write_project(tmp_path / "s", SITE, BUNDLES, sass="dart")
+    site = write_project(tmp_path / "s", SITE, BUNDLES, sass=compiler)
     outside = tmp_path / "secret.scss"
     outside.write_text(".leaked { color: red; }\n")
-    swap_for_link_after_scan(monkeypatch, site, swapped, outside)  # before Dart Sass asks us for the file
+    swap_for_link_after_scan(monkeypatch, site, swapped, outside)  # before the compiler reads the file
     config = load_config(site / "pyproject.toml")
     with pytest.raises(BuildFailed) as failed:
         pipeline.build(config, jobs=1, use_cache=False)
