@@ -69,6 +69,7 @@ def compile(entry: str, options: SassOptions, display: Any) -> SassOutput:
         raise BuildFailed([SourceError(display(Path(entry)), f"not valid UTF-8: {err.reason}")]) from None
     css, _, embedded = out.rpartition(_EMBEDDED_MAP)
     source_map = json.loads(base64.b64decode(embedded.removesuffix(" */")))
+    source_map["file"] = os.path.splitext(os.path.basename(entry))[0] + ".css"  # not stdin.css
     source_map["sources"] = _real_sources(source_map["sources"], entry)
     if not source:
         source_map["sourcesContent"][0] = ""
