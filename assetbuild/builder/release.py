@@ -24,6 +24,7 @@ from typing import Any
 from .. import integrity
 from ..errors import BuildFailed, ConfigError
 from ..manifest import MANIFEST_NAME, MANIFEST_VERSION, MAX_MANIFEST_BYTES
+from . import manifest_text
 from .compress import SUFFIXES
 from .current import RELEASES, TEMP_PREFIX, current_release
 from .fingerprint import Published
@@ -88,7 +89,7 @@ def assemble(
     document: dict[str, Any] = {"version": MANIFEST_VERSION, "url_prefix": url_prefix, "assets": assets,
                                 **dict(modules or {})}
     document["release"] = release_id(document)
-    manifest = (json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
+    manifest = manifest_text.indented(document)
     if len(manifest) > MAX_MANIFEST_BYTES:  # the run time would refuse to load it
         raise BuildFailed([ConfigError(
             f"the manifest of {len(assets)} assets would take {len(manifest)} bytes, more than the "
@@ -100,8 +101,7 @@ def release_id(document: Mapping[str, Any]) -> str:
     """The hash of a manifest without its ``release`` key: every byte a release follows from
     (each file's bytes through its integrity, the URL prefix, any other key) is in its id."""
     rest = {k: v for k, v in document.items() if k != "release"}
-    table = json.dumps(rest, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(table.encode()).hexdigest()[:16]
+    return manifest_text.compact_sha256(rest)[:16]
 
 
 def looks_complete(folder: Path, manifest: bytes | None = None, digest: str | None = None) -> bool:
