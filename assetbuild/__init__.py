@@ -6,6 +6,7 @@ Importing this package loads only the run-time side; the build lives in
 
 from .errors import AssetbuildError, AssetNotFound, ManifestError
 from .manifest import Manifest
+from .mode import load_manifest
 
-__all__ = ["AssetNotFound", "AssetbuildError", "Manifest", "ManifestError"]
+__all__ = ["AssetNotFound", "AssetbuildError", "Manifest", "ManifestError", "load_manifest"]
 __version__ = "0.1.0"

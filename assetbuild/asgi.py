@@ -14,6 +14,7 @@ from typing import Any
 from servestatic.asgi import FileServerASGI
 
 from .manifest import Manifest
+from .mode import development
 from .serving import ReleaseFiles
 
 Scope = MutableMapping[str, Any]
@@ -36,7 +37,7 @@ class ReleaseApp:
             if scope["type"] == "lifespan":  # run alone (`uvicorn module:files`): nothing to start
                 return await _lifespan(receive, send)
             return None
-        path = _full_path(scope)
+        path = full_path(scope)
         static_file = self.files.lookup(path)
         if static_file is not None:
             return await FileServerASGI(static_file)(scope, receive, send)  # type: ignore[arg-type]
@@ -45,7 +46,7 @@ class ReleaseApp:
         return await self.application(scope, receive, send)
 
 
-def _full_path(scope: Scope) -> str:
+def full_path(scope: Scope) -> str:
     """The request path from the server's root, also when mounted (Starlette keeps it in ``path``
     and the mount point in ``root_path``; servers following the ASGI spec strictly drop it)."""
     path = scope["path"]  # already decoded to text by the server (WSGI gives latin-1 bytes)
@@ -69,7 +70,14 @@ async def not_found(send: Send) -> None:
     await send({"type": "http.response.body", "body": b"Not Found\n"})
 
 
-def serve_release(application: ASGIApp | None = None, manifest: Manifest | None = None) -> ReleaseApp:
+def serve_release(application: ASGIApp | None = None, manifest: Manifest | None = None) -> ASGIApp:
     """Wrap ``application`` so that it also serves the release of ``manifest`` (default:
-    ``Manifest.load()``) and the releases kept beside it; without an application, serve only them."""
-    return ReleaseApp(application, ReleaseFiles(manifest or Manifest.load()))
+    ``Manifest.load()``) and the releases kept beside it; without an application, serve only them.
+
+    With ``ASSETBUILD_DEV=1``, development mode (``dev_asgi``): it follows ``current`` and tells
+    open pages about each rebuild. The signature fits ``app.add_middleware(serve_release, manifest=m)``."""
+    if development():
+        from .dev_asgi import serve_following  # production never imports development mode
+
+        return serve_following(application, manifest)
+    return ReleaseApp(application, ReleaseFiles(manifest if manifest is not None else Manifest.load()))

@@ -139,7 +139,7 @@ def _config(args: argparse.Namespace):  # -> Config; the build side is imported 
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .builder.pipeline import build
+    from .builder.entry import build
     from .builder.report import as_dict, as_table
 
     result = build(_config(args), jobs=args.jobs, wait=args.wait, use_cache=not args.no_cache,
@@ -153,7 +153,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _watch(args: argparse.Namespace) -> int:
     from .builder.config import config_file
-    from .builder.pipeline import build
+    from .builder.entry import build
     from .builder.watch import watch
 
     def say(line: str) -> None:
@@ -216,7 +216,7 @@ def _clean(args: argparse.Namespace) -> int:
         print(f"{config.output}: nothing to clean")
         return 0
     with locked(config.output, args.wait):
-        removed = clean(config.output, args.keep or config.keep)
+        removed = clean(config.output, args.keep or config.keep, unlisted=True)
     for path in removed:
         print(f"removed {path}")
     return 0

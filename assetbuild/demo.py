@@ -16,6 +16,7 @@ import jinja2
 
 from .jinja import install
 from .manifest import Manifest
+from .mode import development, load_manifest
 from .wsgi import serve_release
 
 PAGES = {"/": "index.html", "/about": "about.html"}
@@ -23,13 +24,12 @@ PAGES = {"/": "index.html", "/about": "about.html"}
 
 def create_app(manifest: Manifest | None = None, templates: str | None = None) -> Callable[..., Iterable[bytes]]:
     """The demo app; with ``ASSETBUILD_DEV=1`` it follows `current` and live-reloads open pages."""
-    if manifest is None and os.environ.get("ASSETBUILD_DEV"):
-        from . import dev
+    if manifest is None and development():
+        from .dev_wsgi import wrap_wsgi  # production never imports development mode
 
-        if dev.enabled():
-            following = dev.FollowingManifest()
-            return dev.wrap_wsgi(_app(following, templates), following)  # type: ignore[arg-type]
-    return _app(manifest or Manifest.load(), templates)
+        following = load_manifest(follow=True)
+        return wrap_wsgi(_app(following, templates), following)  # type: ignore[arg-type]
+    return _app(manifest if manifest is not None else Manifest.load(), templates)
 
 
 def _app(manifest: Manifest, templates: str | None) -> Callable[..., Iterable[bytes]]:

@@ -6,30 +6,39 @@ each round in ``<output>/watch.json``; here the app re-reads the manifest when `
 moves, and an endpoint of server-sent events tells each open page what changed: new
 stylesheets are swapped in place, any other change reloads the page, and a failed build
 is shown over the page until the next good one. Nothing here compiles or writes.
+
+This is the core every door shares: ``dev_wsgi`` (WSGI, Flask), ``dev_asgi`` (ASGI) and
+``django.development`` put it into HTTP.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from .manifest import MANIFEST_NAME, Manifest
+from .mode import development
+from .serving import DEV_ENDPOINT as ENDPOINT  # below the URL prefix's path: events and client.js
 
 STATUS_NAME = "watch.json"  # written by `assetbuild watch` beside `current`
-ENDPOINT = "__assetbuild__/"  # below the URL prefix's path: events and client.js
 POLL_SECONDS = 0.05
-HEARTBEAT_SECONDS = 15.0
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# A comment this often: a closed page shows up as a failed write, which frees a sync server's thread.
+HEARTBEAT_SECONDS = 1.0
+EVENTS_HEADERS = (("Content-Type", "text/event-stream"), ("Cache-Control", "no-store"), ("X-Accel-Buffering", "no"))
+CLIENT_HEADERS = (("Content-Type", "text/javascript; charset=utf-8"), ("Cache-Control", "no-store"))
+MARKER = b"data-assetbuild-dev"  # on the client tag: a page gets it once, however many layers add it
 
 
 def enabled() -> bool:
-    return os.environ.get("ASSETBUILD_DEV", "").strip().lower() in {"1", "true", "yes", "on"}
+    """``$ASSETBUILD_DEV`` asks for development mode."""
+    return development()
 
 
 class FollowingManifest:
@@ -128,20 +137,59 @@ def _stylesheet_swaps(output: Path, old: str, new: str, prefix: str) -> list[dic
     return [{"old": prefix + a[n].file, "new": prefix + b[n].file, "integrity": b[n].integrity} for n in sheets]
 
 
-def stream(output: Path, since: State, prefix: str, stop: Callable[[], bool] = lambda: False) -> Iterator[bytes]:
-    """Server-sent events from ``since`` on: each change as it happens, a comment now and then."""
-    yield b"retry: 500\n\n"
+FIRST_CHUNK = b"retry: 500\n\n"
+HEARTBEAT = b": still here\n\n"
+
+
+def changes(output: Path, state: State, prefix: str) -> tuple[State, bytes]:
+    """One look at the output folder: the state now and the server-sent events from ``state`` to it,
+    ending with the state's id (which the browser sends back as ``Last-Event-ID`` when it reconnects)."""
+    now = read_state(output)
+    found = events(state, now, output, prefix)
+    if not found:
+        return now, b""
+    text = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in found)
+    return now, (text + f"id: {now.release} {now.generation} {int(now.ok)}\n\n").encode()
+
+
+def stream(output: Path, since: State, prefix: str, stop: Callable[[], bool] = lambda: False,
+           once: bool = False) -> Iterator[bytes]:
+    """Server-sent events from ``since`` on: each change as it happens, a comment now and then.
+
+    ``once``: one look, then the response ends and the browser asks again in half a second, for
+    a server without threads, where a stream left open would hold its only worker."""
+    yield FIRST_CHUNK
+    if once:
+        yield changes(output, since, prefix)[1]
+        return
     state, quiet = since, 0.0
     while not stop():
-        now = read_state(output)
-        for name, data in events(state, now, output, prefix):
-            yield f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+        state, chunk = changes(output, state, prefix)
+        if chunk:
+            yield chunk
             quiet = 0.0
-        state = now
         time.sleep(POLL_SECONDS)
         quiet += POLL_SECONDS
         if quiet >= HEARTBEAT_SECONDS:
-            yield b": still here\n\n"  # a closed page shows up as a failed write
+            yield HEARTBEAT
+            quiet = 0.0
+
+
+async def astream(output: Path, since: State, prefix: str, stop: Callable[[], bool] = lambda: False
+                  ) -> AsyncIterator[bytes]:
+    """``stream`` for an event loop: each look at the disk runs in a worker thread, the waits are
+    ``asyncio.sleep``, so one open page never holds up another request."""
+    yield FIRST_CHUNK
+    state, quiet = since, 0.0
+    while not stop():
+        state, chunk = await asyncio.to_thread(changes, output, state, prefix)
+        if chunk:
+            yield chunk
+            quiet = 0.0
+        await asyncio.sleep(POLL_SECONDS)
+        quiet += POLL_SECONDS
+        if quiet >= HEARTBEAT_SECONDS:
+            yield HEARTBEAT
             quiet = 0.0
 
 
@@ -150,11 +198,17 @@ def client_tag(mount: str, state: State) -> bytes:
     return f'<script src="{mount}{ENDPOINT}client.js?{query}" data-assetbuild-dev></script>'.encode()
 
 
-def since_from_query(query: str, output: Path) -> State:
+def since_from_query(query: str, output: Path, last_event_id: str = "") -> State:
+    """What the page has seen: the last event's id on a reconnection, else the state it was
+    rendered with (the client script's query), else what is there now."""
     q = {k: v[0] for k, v in parse_qs(query).items()}
+    if last_event_id.count(" ") == 2:
+        q["release"], q["generation"], q["ok"] = last_event_id.split(" ")
     now = read_state(output)
     try:
-        return State(q["release"], int(q["generation"]), q["ok"] == "1", now.errors if q["ok"] != "1" else ())
+        generation, ok = int(q["generation"]), q["ok"] == "1"
+        # A failed round the page has seen is the one now only if no round ran since.
+        return State(q["release"], generation, ok, now.errors if not ok and generation == now.generation else ())
     except (KeyError, ValueError):
         return now
 
@@ -194,56 +248,11 @@ CLIENT_JS = r"""// assetbuild development client: stylesheets swapped in place, 
 """
 
 
-class DevMiddleware:
-    """WSGI: the events endpoint, the client script and the client tag added to every HTML page.
-
-    The files of releases built after start-up are served by the app's ``ReleaseFiles``, as in
-    production: it looks at the releases folder for a hashed URL it does not know yet."""
-
-    def __init__(self, application: WSGIApp, manifest: FollowingManifest, mount: str) -> None:
-        self.application, self.manifest, self.mount = application, manifest, mount
-        self.output, self.prefix = manifest.link.parent, manifest.url_prefix
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == self.mount + ENDPOINT + "events":
-            since = since_from_query(environ.get("QUERY_STRING", ""), self.output)
-            start_response("200 OK", [("Content-Type", "text/event-stream"), ("Cache-Control", "no-store"),
-                                      ("X-Accel-Buffering", "no")])
-            return stream(self.output, since, self.prefix)
-        if path == self.mount + ENDPOINT + "client.js":
-            body = CLIENT_JS.encode()
-            start_response("200 OK", [("Content-Type", "text/javascript; charset=utf-8"),
-                                      ("Content-Length", str(len(body))), ("Cache-Control", "no-store")])
-            return [body]
-        return self._with_client(environ, start_response)
-
-    def _with_client(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
-            captured.update(status=status, headers=headers, exc_info=exc_info)
-            return lambda data: None  # the legacy write() callable: pages here return their body
-
-        body_parts = self.application(environ, capture)
-        try:
-            body = b"".join(body_parts)
-        finally:
-            close = getattr(body_parts, "close", None)
-            if close:
-                close()
-        headers = captured["headers"]
-        kind = next((v for k, v in headers if k.lower() == "content-type"), "")
-        if kind.startswith("text/html"):
-            body = inject(body, client_tag(self.mount, read_state(self.output)))
-            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-            headers.append(("Content-Length", str(len(body))))
-        start_response(captured["status"], headers, captured["exc_info"])
-        return [body]
-
-
 def inject(html: bytes, tag: bytes) -> bytes:
-    """Put ``tag`` before ``</head>`` (or ``</body>``, or at the end)."""
+    """Put ``tag`` before ``</head>`` (or ``</body>``, or at the end), unless a layer nearer the
+    app already did (Django's middleware inside an ASGI or WSGI door in development mode)."""
+    if MARKER in html:
+        return html
     lower = html.lower()
     for marker in (b"</head>", b"</body>"):
         at = lower.rfind(marker)
@@ -252,8 +261,15 @@ def inject(html: bytes, tag: bytes) -> bytes:
     return html + tag
 
 
-def wrap_wsgi(application: WSGIApp, manifest: FollowingManifest) -> DevMiddleware:
-    """Development mode around a WSGI app that serves ``manifest``'s releases."""
-    from .wsgi import mount_path
+def is_html(content_type: str, content_encoding: str = "") -> bool:
+    """Whether a response is a page the client tag can be added to (not compressed already)."""
+    return content_type.lower().startswith("text/html") and not content_encoding
 
-    return DevMiddleware(application, manifest, mount_path(manifest.url_prefix))
+
+def __getattr__(name: str) -> Any:
+    """``dev.DevMiddleware`` and ``dev.wrap_wsgi``, now in ``dev_wsgi``, for code that imported them here."""
+    if name in ("DevMiddleware", "wrap_wsgi"):
+        from . import dev_wsgi
+
+        return getattr(dev_wsgi, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,6 +20,7 @@ from flask import Flask
 
 from .jinja import install
 from .manifest import Manifest
+from .mode import development, load_manifest
 from .wsgi import serve_release
 
 EXTENSION = "assetbuild"
@@ -40,13 +41,8 @@ class AssetBuild:
         app.cli.add_command(assetbuild_command)
         if _running_build_command():
             return  # `flask assetbuild build` makes the manifest; it cannot need one
-        development = _development(app)
-        if development:
-            from . import dev  # production never imports development mode
-
-            manifest: Manifest = dev.FollowingManifest(app.config["ASSETBUILD_MANIFEST"])  # type: ignore[assignment]
-        else:
-            manifest = Manifest.load(app.config["ASSETBUILD_MANIFEST"])
+        dev_mode = _development(app)
+        manifest = load_manifest(app.config["ASSETBUILD_MANIFEST"], follow=dev_mode)
         self.manifest = manifest
         app.extensions[EXTENSION] = self
         install(app.jinja_env, manifest)
@@ -62,23 +58,16 @@ class AssetBuild:
         app.jinja_env.globals["url_for"] = url_for
         if app.config["ASSETBUILD_SERVE"]:
             app.wsgi_app = serve_release(app.wsgi_app, manifest)  # type: ignore[method-assign]
-        if development:
-            app.wsgi_app = dev.wrap_wsgi(app.wsgi_app, manifest)  # type: ignore[method-assign,arg-type]
+        if dev_mode:
+            from .dev_wsgi import wrap_wsgi  # production never imports development mode
+
+            app.wsgi_app = wrap_wsgi(app.wsgi_app, manifest)  # type: ignore[method-assign,arg-type]
 
 
 def _development(app: Flask) -> bool:
     """Development mode (SPEC section 10): ``ASSETBUILD_DEV``, else Flask's debug mode, else the
     ``ASSETBUILD_DEV`` environment variable."""
-    setting = app.config["ASSETBUILD_DEV"]
-    if setting is not None:
-        return bool(setting)
-    if app.debug:
-        return True
-    if not os.environ.get("ASSETBUILD_DEV"):
-        return False  # production: development mode is not even imported
-    from .dev import enabled
-
-    return enabled()
+    return development(app.config["ASSETBUILD_DEV"], app.debug)
 
 
 def _running_build_command() -> bool:

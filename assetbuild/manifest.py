@@ -6,6 +6,7 @@ so a lookup is one dictionary access.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -19,6 +20,10 @@ from .errors import AssetNotFound, ManifestError
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 DEFAULT_MANIFEST = Path("dist") / "current" / MANIFEST_NAME
+# An output folder keeps each release's files once, in one store shared by its releases:
+# dist/files/<file>, beside dist/releases/<id>/manifest.json (see ``Manifest.files_dir``).
+RELEASES = "releases"
+STORE = "files"
 # The build refuses to write a larger manifest, so every release it makes loads. About
 # 2,000,000 assets of the build's shape (~500 bytes each); stops a runaway read.
 MAX_MANIFEST_BYTES = 1024 * 1024 * 1024
@@ -82,8 +87,23 @@ class Manifest:
 
     @property
     def release_dir(self) -> Path | None:
-        """The folder the manifest's ``file`` paths are relative to."""
+        """The folder the manifest was loaded from (``releases/<id>`` in an output folder)."""
         return self.path.parent if self.path else None
+
+    @functools.cached_property
+    def files_dir(self) -> Path | None:
+        """The folder the manifest's ``file`` paths are relative to: the output folder's store
+        (``dist/files``) for a release under ``dist/releases/``, else the manifest's own folder
+        (a release copied out whole: an unpacked ``--archive``, a release of an older version)."""
+        folder = self.release_dir
+        if folder is None:
+            return None
+        store = folder.parent.parent / STORE
+        if folder.parent.name == RELEASES and store.is_dir():
+            first = next(iter(self.entries.values()), None)
+            if first is None or not os.path.lexists(folder / first.file):
+                return store
+        return folder
 
     def url(self, name: str) -> str:
         """The URL of a logical name; ``AssetNotFound`` names the closest known names."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +26,9 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 # What a fingerprinted file name looks like: worth a look at the releases folder when unknown.
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}(\.[^/]*)?$")
 ETAG_CHARS = 24  # of the base64 sha384 digest: 144 bits, far beyond any collision
+# Below the prefix, the paths of development mode (its events and client script): never a
+# release file, and left to the app, whose development layer answers them (or its 404).
+DEV_ENDPOINT = "__assetbuild__/"
 
 
 class ReleaseFiles:
@@ -42,7 +44,7 @@ class ReleaseFiles:
         self._files: dict[str, tuple[str, StaticFile]] = {}  # URL -> (path on disk, its responder)
         self._known: set[str] = set()
         self._lock = threading.Lock()
-        self._add_release(self.release_dir.name, manifest.entries.values())
+        self._add_release(self.release_dir.name, manifest)
         self._look_for_releases()
 
     def lookup(self, path: str) -> StaticFile | None:
@@ -56,8 +58,9 @@ class ReleaseFiles:
         return found[1]
 
     def owns(self, path: str) -> bool:
-        """Whether a request path is under the prefix, so that an unknown one is a 404."""
-        return path.startswith(self.mount)
+        """Whether a request path is under the prefix, so that an unknown one is a 404 (the
+        development endpoint aside: it is the app's, as Django's middleware serves it)."""
+        return path.startswith(self.mount) and not path.startswith(self.mount + DEV_ENDPOINT)
 
     def _look_for_releases(self) -> None:
         """Add every release of the releases folder not seen yet (one listing)."""
@@ -74,12 +77,13 @@ class ReleaseFiles:
                     other = Manifest.load(self.releases_dir / name / MANIFEST_NAME)
                 except AssetbuildError:  # not a readable release: nothing of it is served
                     continue
-                self._add_release(name, other.entries.values())
+                self._add_release(name, other)
 
-    def _add_release(self, name: str, entries: Iterable[Entry]) -> None:
+    def _add_release(self, name: str, manifest: Manifest) -> None:
+        """Serve a release's files from where it keeps them (the output folder's store)."""
         self._known.add(name)
-        folder = self.releases_dir / name
-        for entry in entries:
+        folder = manifest.files_dir or self.release_dir
+        for entry in manifest.entries.values():
             url = self.mount + entry.file
             if url in self._files:
                 continue  # the same hashed name is the same bytes; the loaded release came first

@@ -69,8 +69,17 @@ def snapshot(folder: Path) -> dict[str, object]:
 
 
 def release_tree(folder: Path) -> dict[str, bytes]:
-    """Relative path -> bytes of every file in a release."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Relative path -> bytes of every file of a release: its manifest, and each file it lists
+    (from the output folder's store) and anything else in its folder."""
+    from assetbuild import Manifest
+
+    files_dir = Manifest.load(folder / "manifest.json").files_dir
+    tree = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    document = json.loads(tree["manifest.json"])
+    for entry in document["assets"].values():
+        for file in (entry["file"], *entry["encodings"].values()):
+            tree[file] = (files_dir / file).read_bytes()
+    return dict(sorted(tree.items()))
 
 
 def load_manifest(output: Path) -> dict:

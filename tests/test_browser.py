@@ -54,8 +54,8 @@ def test_demo_page_loads_every_asset_and_applies_the_sass(browser, built_demo: P
 def test_a_tampered_stylesheet_is_refused(browser, built_demo: Path, tmp_path: Path) -> None:
     site = tmp_path / "tampered"
     shutil.copytree(built_demo, site, symlinks=True)
-    release = (site / "dist/current").resolve()
-    entry = json.loads((release / "manifest.json").read_text())["assets"]["css/app.css"]
+    entry = json.loads((site / "dist/current/manifest.json").read_text())["assets"]["css/app.css"]
+    release = site / "dist/files"
     css = release / entry["file"]
     data = bytearray(css.read_bytes())
     data[data.index(b"#2b6cb0"[1:]) if b"#2b6cb0" in data else 10] ^= 0x01  # one byte

@@ -47,12 +47,14 @@ def test_release_layout_and_manifest(site: Path) -> None:
     assert os.readlink(output / "current").startswith("releases/")
     manifest = load_manifest(output)
     release = output / "current"
+    files = output / "files"  # the store: every file of every kept release, once
+    assert [p.name for p in release.iterdir()] == ["manifest.json"]
     assert manifest["version"] == 1 and manifest["url_prefix"] == "/static/"
     assert set(manifest["assets"]) == {
         "css/app.css", "css/plain.css", "css/inner.css", "img/dot.png", "js/app.js",
     }, "bundle inputs, Sass sources and excluded files are not published"
     for entry in manifest["assets"].values():
-        data = (release / entry["file"]).read_bytes()
+        data = (files / entry["file"]).read_bytes()
         match = HASHED.match(entry["file"])
         assert match, entry["file"]
         if not entry["references"]:  # a file that reaches others is named by them too (test_module_graph.py)
@@ -72,7 +74,7 @@ def test_references_point_at_hashed_names_keeping_query_and_fragment(site: Path)
     assert build(site) == 0
     manifest = load_manifest(site / "dist")
     dot = manifest["assets"]["img/dot.png"]["file"]
-    release = site / "dist" / "current"
+    release = site / "dist" / "files"
     app = (release / manifest["assets"]["css/app.css"]["file"]).read_text()
     assert f'url("../{dot}")' in app
     assert f"url('../{dot}?v=1#top')" in app
@@ -185,7 +187,7 @@ def test_external_references_stay_as_they_are(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {"x.css": css})
     assert build(root) == 0
     entry = load_manifest(root / "dist")["assets"]["x.css"]
-    assert (root / "dist/current" / entry["file"]).read_text() == css
+    assert (root / "dist/files" / entry["file"]).read_text() == css
     assert entry["references"] == []
 
 
@@ -201,7 +203,7 @@ def test_vendor_source_maps(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "warning: dropped sourceMappingURL" in result.stderr
     manifest = load_manifest(root / "dist")["assets"]
-    release = root / "dist/current"
+    release = root / "dist/files"
     lib = (release / manifest["js/lib.js"]["file"]).read_text()
     assert lib == f"var lib = 1;\n//# sourceMappingURL={manifest['js/lib.js.map']['file'].split('/')[-1]}\n"
     assert (release / manifest["js/orphan.js"]["file"]).read_text() == "var o = 1;\n"
@@ -217,7 +219,7 @@ def test_bundle_inputs_from_another_folder_are_rebased(tmp_path: Path) -> None:
     }, {"css/all.css": ["vendor/lib/lib.css", "vendor/f.css"]})
     assert build(root) == 0
     manifest = load_manifest(root / "dist")["assets"]
-    css = (root / "dist/current" / manifest["css/all.css"]["file"]).read_text()
+    css = (root / "dist/files" / manifest["css/all.css"]["file"]).read_text()
     png = manifest["vendor/lib/img/l.png"]["file"]
     font = manifest["font dir/a b.woff2"]["file"]
     assert f"url(../{png})" in css

@@ -11,7 +11,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 40
 
 
 def bundle_bytes(root: Path, name: str = "css/app.css") -> str:
-    return (root / "dist/current" / load_manifest(root / "dist")["assets"][name]["file"]).read_text()
+    return (root / "dist/files" / load_manifest(root / "dist")["assets"][name]["file"]).read_text()
 
 
 def test_quoted_url_with_spaces_survives_rcssmin(tmp_path: Path) -> None:

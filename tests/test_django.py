@@ -56,10 +56,10 @@ def test_build_takes_the_finders_files_after_the_configured_source(site: Path) -
     assets = manifest(site)["assets"]
     assert {"css/app.css", "admin/css/base.css", "admin/js/core.js", "admin/img/icon-yes.svg",
             "vendor/widget.js"} <= set(assets)
-    ours = site / "dist/current" / assets["admin/css/fonts.css"]["file"]
+    ours = site / "dist/files" / assets["admin/css/fonts.css"]["file"]
     assert ours.read_text() == "/* the project's own fonts.css */\n"
     # the admin's url()s point at hashed files of the release
-    widgets = (site / "dist/current" / assets["admin/css/widgets.css"]["file"]).read_text()
+    widgets = (site / "dist/files" / assets["admin/css/widgets.css"]["file"]).read_text()
     assert re.search(r"url\(\.\./img/icon-unknown\.[0-9a-f]{12}\.svg\)", widgets), widgets[:300]
 
 

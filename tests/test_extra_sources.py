@@ -11,7 +11,7 @@ import pytest
 from conftest import write_project
 
 from assetbuild.builder.config import load_config
-from assetbuild.builder.pipeline import build
+from assetbuild.builder.entry import build
 from assetbuild.errors import BuildFailed
 
 
@@ -32,11 +32,11 @@ def test_first_folder_wins_and_prefixes_apply(tmp_path: Path) -> None:
     release = result.path
     assets = json.loads((release / "manifest.json").read_text())["assets"]
     assert {"css/site.css", "shared/x.txt", "app/a.css", "vendor/lib.js", "vendor/shared/x.txt"} == set(assets)
-    assert (release / assets["shared/x.txt"]["file"]).read_text() == "from source\n"
-    assert (release / assets["vendor/shared/x.txt"]["file"]).read_text() == "from vendor\n"
+    assert (root / "dist/files" / assets["shared/x.txt"]["file"]).read_text() == "from source\n"
+    assert (root / "dist/files" / assets["vendor/shared/x.txt"]["file"]).read_text() == "from vendor\n"
     # a file from one folder references a file that another folder provides, by logical name
     hashed = assets["shared/x.txt"]["file"].rsplit("/", 1)[1]
-    assert f"url(../shared/{hashed})" in (release / assets["app/a.css"]["file"]).read_text()
+    assert f"url(../shared/{hashed})" in (root / "dist/files" / assets["app/a.css"]["file"]).read_text()
 
 
 def test_a_missing_source_is_fine_when_other_folders_are_given(tmp_path: Path) -> None:

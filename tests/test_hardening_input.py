@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, load_manifest, run_cli, write_project
 
 from assetbuild import Manifest
-from assetbuild.builder import pipeline, references, sass_read
+from assetbuild.builder import entry, pipeline, references, sass_read
 from assetbuild.builder.config import load_config
 from assetbuild.builder.folders import remove_tree
 from assetbuild.builder.sass_compile import SassOptions
@@ -51,7 +51,7 @@ def test_a_source_folder_given_with_dotdot(tmp_path: Path, monkeypatch: pytest.M
 
 def swap_for_link_after_scan(monkeypatch, site: Path, rel: str, outside: Path) -> None:
     """The race: ``rel`` is replaced by a link to ``outside`` after the scan checked it, before it is read."""
-    real_scan = pipeline.scan
+    real_scan = entry.scan
 
     def scan_then_race(config):
         tree = real_scan(config)
@@ -60,7 +60,7 @@ def swap_for_link_after_scan(monkeypatch, site: Path, rel: str, outside: Path) -
         target.symlink_to(outside)
         return tree
 
-    monkeypatch.setattr(pipeline, "scan", scan_then_race)
+    monkeypatch.setattr(entry, "scan", scan_then_race)
 
 
 def test_a_file_swapped_for_an_outside_link_after_the_scan_is_refused(tmp_path: Path, monkeypatch) -> None:
@@ -70,7 +70,7 @@ def test_a_file_swapped_for_an_outside_link_after_the_scan_is_refused(tmp_path: 
     swap_for_link_after_scan(monkeypatch, site, "secret.txt", outside)
     config = load_config(site / "pyproject.toml")
     with pytest.raises(BuildFailed) as failed:
-        pipeline.build(config, jobs=1, use_cache=False)
+        entry.build(config, jobs=1, use_cache=False)
     assert [str(e) for e in failed.value.errors] == [
         f"{config.display(site / 'static_src/secret.txt')}: error: symbolic link leads outside the source folder "
         f"(to {outside}); set follow_symlinks_outside = true to allow it"]
@@ -87,7 +87,7 @@ def test_a_bundle_input_swapped_for_an_outside_link_after_the_scan_is_refused(
     swap_for_link_after_scan(monkeypatch, site, "js/a.js", outside)  # between the check and the bundle's read
     config = load_config(site / "pyproject.toml")
     with pytest.raises(BuildFailed) as failed:
-        pipeline.build(config, jobs=jobs, use_cache=False)
+        entry.build(config, jobs=jobs, use_cache=False)
     assert [str(e) for e in failed.value.errors] == [
         f"{config.display(site / 'static_src/js/a.js')}: error: symbolic link leads outside the source folder "
         f"(to {outside}); set follow_symlinks_outside = true to allow it"]
@@ -114,7 +114,7 @@ def test_a_file_left_on_disk_swapped_after_it_was_hashed_is_refused(
     monkeypatch.setattr(pipeline, "fingerprint", fingerprint_then_race)
     config = load_config(site / "pyproject.toml")
     with pytest.raises(BuildFailed) as failed:
-        pipeline.build(config, jobs=jobs, use_cache=False)
+        entry.build(config, jobs=jobs, use_cache=False)
     assert [str(e) for e in failed.value.errors] == [
         f"{config.display(site / 'static_src' / name)}: error: the file changed while the build ran; build again"]
     assert not list((site / "dist").rglob(name.split(".")[0] + "*"))
@@ -293,7 +293,7 @@ def test_memory_follows_the_largest_file_not_the_tree(tmp_path: Path) -> None:
     print(f"peak RSS: {peak:.0f} MB for 200 MiB of media; {baseline:.0f} MB for a tiny build")
     assert peak < baseline + 100
     manifest = load_manifest(site / "dist")
-    release = (site / "dist/current").resolve()
+    release = site / "dist/files"
     entry = manifest["assets"]["media/7.webm"]
     assert (release / entry["file"]).read_bytes() == (site / "static_src/media/7.webm").read_bytes()
     assert entry["size"] == 5 * 2**20
@@ -310,7 +310,7 @@ def test_a_sass_file_swapped_for_an_outside_link_after_the_scan_is_refused(
     swap_for_link_after_scan(monkeypatch, site, swapped, outside)  # before the compiler reads the file
     config = load_config(site / "pyproject.toml")
     with pytest.raises(BuildFailed) as failed:
-        pipeline.build(config, jobs=1, use_cache=False)
+        entry.build(config, jobs=1, use_cache=False)
     errors = [str(e) for e in failed.value.errors]
     assert len(errors) == 1 and f"symbolic link leads outside the source folder (to {outside})" in errors[0], errors
     assert errors[0].startswith(config.display(site / "static_src/scss/app.scss") + ":")

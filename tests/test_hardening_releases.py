@@ -67,7 +67,7 @@ def test_an_excluded_partial_that_is_imported_is_in_the_stamp(tmp_path: Path) ->
     (site / "static_src/vendor/_v.scss").write_text("$c: #222222;\n")
     aged()
     build(site)
-    css = current(site) / load_manifest(site / "dist")["assets"]["css/app.css"]["file"]
+    css = site / "dist/files" / load_manifest(site / "dist")["assets"]["css/app.css"]["file"]
     assert "#222" in css.read_text()
 
 
@@ -90,7 +90,7 @@ def test_a_damaged_current_release_is_repaired_by_the_next_build(tmp_path: Path)
     build(site)
     release = current(site)
     manifest = load_manifest(site / "dist")
-    (release / manifest["assets"]["img/a.svg"]["file"]).unlink()
+    (site / "dist/files" / manifest["assets"]["img/a.svg"]["file"]).unlink()
     result = build(site)  # the no-op stamp matches: the release must still be checked
     assert "nothing written" not in result.stdout
     assert verify(current(site)) == [] and current(site) == release
@@ -246,7 +246,8 @@ def traced_build(site: Path, trace: Path) -> tuple[list[str], list[str]]:
     result = subprocess.run(command, cwd=site, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     calls = [line.split(None, 1)[1] for line in trace.read_text().splitlines() if "resumed" not in line]
-    renames = [i for i, c in enumerate(calls) if c.startswith("rename") and "/releases/.tmp-" in c]
+    # the staging folder renamed into place (its new files were renamed into the store before)
+    renames = [i for i, c in enumerate(calls) if c.startswith("rename") and re.search(r'/releases/\.tmp-[0-9a-f]+"', c)]
     links = [i for i, c in enumerate(calls) if c.startswith("rename") and "current" in c]
     assert len(renames) == 1 and len(links) == 1
     assert any(c.startswith("fsync") for c in calls[renames[0] + 1:links[0]])  # the releases folder
@@ -266,15 +267,15 @@ def test_an_edit_flushes_only_the_files_it_wrote_and_the_folders(tmp_path: Path)
     build(site, "--no-cache")
     aged()
     (site / "static_src/js/a.js").write_text("var a = 2;\n" * 100)
+    store = site / "dist/files"
+    stored = {p.relative_to(store).as_posix() for p in store.rglob("*") if p.is_file()}
     before, _ = traced_build(site, tmp_path / "trace")
-    release = current(site)
-    written = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file() and p.stat().st_nlink == 1}
-    linked = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file() and p.stat().st_nlink > 1}
-    folders = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_dir()} | {""}
-    assert "manifest.json" in written and any(f.startswith("js/app.") for f in written)
-    assert linked  # the image and the CSS did not change: hard links of the previous release
+    written = {p.relative_to(store).as_posix() for p in store.rglob("*") if p.is_file()} - stored
+    assert written and all(f.startswith("js/app.") for f in written)  # the image and the CSS did not change
+    folders = {os.path.dirname(f) for f in written} | {""}
     assert not any(c.startswith("syncfs") for c in before)  # not the whole filesystem for one edit
-    assert flushed_paths(before) == {p.replace(os.sep, "/") for p in written | folders}
+    # each new file and its folders in the staging folder, then its manifest, before the rename
+    assert flushed_paths(before) == written | folders | {"manifest.json"}
 
 
 @needs_strace
@@ -282,7 +283,7 @@ def test_many_files_written_are_flushed_with_one_syncfs(tmp_path: Path) -> None:
     files = {**SITE, **{f"img/many/{i}.txt": f"file {i}\n" for i in range(300)}}
     site = write_project(tmp_path / "s", files, BUNDLES)
     before, _ = traced_build(site, tmp_path / "trace")
-    files_in_release = sum(1 for p in current(site).rglob("*") if p.is_file())
+    files_in_release = sum(1 for p in (site / "dist/files").rglob("*") if p.is_file())
     assert files_in_release > 300
     # the whole filesystem at once, not one fsync per file
     assert any(c.startswith("syncfs") for c in before) and len(before) < 10

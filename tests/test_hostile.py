@@ -65,7 +65,7 @@ def test_invalid_utf8_in_a_plain_file_is_kept_byte_for_byte(tmp_path: Path) -> N
     root = write_project(tmp_path / "p", {"a.css": css, "i.svg": b"<svg/>"})
     assert run_cli("build", cwd=root).returncode == 0
     assets = load_manifest(root / "dist")["assets"]
-    out = (root / "dist/current" / assets["a.css"]["file"]).read_bytes()
+    out = (root / "dist/files" / assets["a.css"]["file"]).read_bytes()
     assert out == css.replace(b"url(i.svg)", f"url({assets['i.svg']['file']})".encode())
 
 
@@ -80,7 +80,7 @@ def test_binary_file_named_css(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {"fake.css": blob})
     assert run_cli("build", cwd=root).returncode == 0
     entry = load_manifest(root / "dist")["assets"]["fake.css"]
-    assert (root / "dist/current" / entry["file"]).read_bytes() == blob
+    assert (root / "dist/files" / entry["file"]).read_bytes() == blob
     assert entry["encodings"] == {}, "random bytes do not compress"
 
 
@@ -121,7 +121,7 @@ def test_odd_file_names(tmp_path: Path) -> None:
     result = run_cli("build", cwd=root)
     assert result.returncode == 0, result.stderr
     manifest = Manifest.load(root / "dist/current/manifest.json")
-    release = root / "dist/current"
+    release = root / "dist/files"
     css = (release / manifest.entry("css/a.css").file).read_text()
     for name in names:
         entry = manifest.entry(name)
@@ -137,7 +137,7 @@ def test_same_input_twice_is_bundled_once(tmp_path: Path) -> None:
     assert run_cli("build", cwd=root).returncode == 0
     entry = load_manifest(root / "dist")["assets"]["all.js"]
     assert entry["sources"] == ["js/a.js", "js/b.js"]
-    assert (root / "dist/current" / entry["file"]).read_text().count("once") == 1
+    assert (root / "dist/files" / entry["file"]).read_text().count("once") == 1
 
 
 def test_failures_leave_output_untouched(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The manifest's text, encoded a few hundred assets at a time, is byte for byte what json.dumps gives."""
+"""The manifest's bytes and its release id, made piece by piece, are byte for byte what whole-text encoding gives."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import pytest
 
 from assetbuild.builder import manifest_text
+from assetbuild.builder.release import dump_manifest
 
 
 def asset(i: int) -> dict[str, object]:
@@ -31,8 +32,18 @@ def document(count: int, **extra: object) -> dict[str, object]:
     {"version": 1, "url_prefix": "/é/", "assets": {"b é/\"x\n.js": {"file": "x\u2028.js", "sources": ["a\\b"],
                                                                    "size": 1.5, "none": None, "yes": True}}},
 ], ids=["empty", "one", "512", "513", "1100-with-importmap", "unicode-and-escapes"])
-def test_the_manifest_text_is_what_json_dumps_gives(doc: dict[str, object]) -> None:
-    indented = json.dumps(doc, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
-    assert manifest_text.indented(doc) == indented.encode()
+def test_the_manifest_text_is_what_whole_text_encoding_gives(doc: dict[str, object]) -> None:
+    def dump(value: object) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+
+    lines = []  # the text as one join of lines: one asset a line
+    for key, value in sorted(doc.items()):
+        if key == "assets" and value:
+            rows = ",\n".join(f"    {dump(name)}: {dump(entry)}" for name, entry in sorted(value.items()))
+            lines.append(f'  "assets": {{\n{rows}\n  }}')
+        else:
+            lines.append(f"  {dump(key)}: {dump(value)}")
+    assert dump_manifest(doc) == ("{\n" + ",\n".join(lines) + "\n}\n").encode()
+    assert json.loads(dump_manifest(doc)) == doc
     compact = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
     assert manifest_text.compact_sha256(doc) == hashlib.sha256(compact).hexdigest()

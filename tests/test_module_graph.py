@@ -33,7 +33,7 @@ def with_importmap(root: Path, entries: dict[str, str]) -> Path:
 
 def published(root: Path, name: str) -> tuple[str, str]:
     entry = load_manifest(root / "dist")["assets"][name]
-    return entry["file"], (root / "dist/current" / entry["file"]).read_text()
+    return entry["file"], (root / "dist/files" / entry["file"]).read_text()
 
 
 def test_relative_specifiers_point_at_hashed_files_keeping_query_and_fragment(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_import_cycles_build_and_every_member_keeps_its_own_name(tmp_path: Path)
     assert f'from "./{c}"' in published(root, "js/b.js")[1]
     assert f'from "./{a}"' in published(root, "js/c.js")[1]
     assert f'from "./{Path(files["js/self.js"]).name}"' in published(root, "js/self.js")[1]
-    leaf = (root / "dist/current" / files["js/leaf.js"]).read_bytes()
+    leaf = (root / "dist/files" / files["js/leaf.js"]).read_bytes()
     assert files["js/leaf.js"] == f"js/leaf.{hashlib.sha256(leaf).hexdigest()[:12]}.js"
 
     (root / "static_src/js/c.js").write_text(CYCLE["js/c.js"] + "// edited\n")
@@ -201,7 +201,7 @@ def test_importmap_mode_publishes_modules_untouched(tmp_path: Path) -> None:
     assert published(root, "js/worker.js")[1] == MODULES["js/worker.js"].replace("util.js", util_file)
     assert manifest["assets"]["js/main.js"]["imports"] == ["js/lib/util.js", "shared/shared.js"]
     # Untouched files are named by their own bytes: a change in util.js renames only util.js.
-    util = (root / "dist/current" / manifest["assets"]["js/lib/util.js"]["file"]).read_bytes()
+    util = (root / "dist/files" / manifest["assets"]["js/lib/util.js"]["file"]).read_bytes()
     assert re.search(hashlib.sha256(util).hexdigest()[:12], manifest["assets"]["js/lib/util.js"]["file"])
 
 

@@ -37,7 +37,7 @@ def test_lodash_es_every_specifier_points_into_the_release(npm_package, tmp_path
 
     result = run_cli("build", cwd=root)
     assert result.returncode == 0, result.stderr
-    release = root / "dist/current"
+    release = root / "dist/files"
     files = {entry["file"] for entry in load_manifest(root / "dist")["assets"].values()}
     published = relative_specifiers(release)
     assert sum(map(len, published.values())) == expected

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import brotli
 import pytest
-from conftest import REPO, load_manifest, run_cli, write_project
+from conftest import REPO, load_manifest, release_tree, run_cli, write_project
 
 from assetbuild.builder import sourcemaps
 from assetbuild.builder.compress import compressed_copies
 
 
 def test_every_copy_decompresses_to_its_file_and_is_reproducible(built_demo: Path) -> None:
-    release = built_demo / "dist/current"
+    release = built_demo / "dist/files"
     assets = load_manifest(built_demo / "dist")["assets"]
     copies = 0
     for entry in assets.values():
@@ -64,11 +64,11 @@ def test_compress_off(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {"a.css": ".a{color:red}" * 500}, compress=[])
     assert run_cli("build", cwd=root).returncode == 0
     assert load_manifest(root / "dist")["assets"]["a.css"]["encodings"] == {}
-    assert not [p for p in (root / "dist/current").rglob("*") if p.suffix in (".gz", ".br")]
+    assert not [p for p in (root / "dist").rglob("*") if p.suffix in (".gz", ".br")]
 
 
 def test_sass_bundle_source_map(built_demo: Path) -> None:
-    release = built_demo / "dist/current"
+    release = built_demo / "dist/files"
     assets = load_manifest(built_demo / "dist")["assets"]
     css_file = release / assets["css/app.css"]["file"]
     css = css_file.read_text()
@@ -100,7 +100,7 @@ def test_source_maps_off(tmp_path: Path) -> None:
     assert run_cli("build", cwd=root).returncode == 0
     assets = load_manifest(root / "dist")["assets"]
     assert set(assets) == {"s.css"}
-    assert "sourceMappingURL" not in (root / "dist/current" / assets["s.css"]["file"]).read_text()
+    assert "sourceMappingURL" not in (root / "dist/files" / assets["s.css"]["file"]).read_text()
 
 
 def test_archive_is_the_same_from_two_folders(demo: Path, tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_json_report_is_all_of_stdout(demo: Path) -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["release"] == load_manifest(demo / "dist")["release"]
-    assert report["created"] is True and report["files"] == len(list((demo / "dist/current").rglob("*.*")))
+    assert report["created"] is True and report["files"] == len(release_tree(demo / "dist/current"))
     app = next(b for b in report["bundles"] if b["name"] == "css/app.css")
     assert app["raw"] > app["minified"] > app["gzip"] > app["br"] > 0
     assert report["totals"]["minified"] == sum(b["minified"] for b in report["bundles"])

@@ -204,7 +204,7 @@ def test_a_key_written_after_the_listing_is_already_there_not_overwritten(s3, tm
 def test_a_damaged_release_file_is_refused_and_the_pointer_not_written(s3, tmp_path) -> None:
     site = small_site(tmp_path / "site")
     release = release_of(site)
-    damaged = next(release.glob("css/site.*.css"))
+    damaged = next((release.parent.parent / "files").glob("css/site.*.css"))  # in the store
     damaged.write_bytes(damaged.read_bytes().replace(b"123456", b"654321"))
     bucket = s3.bucket()
     result = publish(s3, site, bucket)
@@ -217,7 +217,7 @@ def test_a_damaged_release_file_is_refused_and_the_pointer_not_written(s3, tmp_p
 def test_a_key_there_with_other_bytes_is_an_error_not_a_broken_release(s3, tmp_path) -> None:
     site = small_site(tmp_path / "site")
     bucket = s3.bucket()
-    css = next(release_of(site).glob("css/site.*.css")).name
+    css = next((site / "dist/files").glob("css/site.*.css")).name
     s3.client().put_object(Bucket=bucket, Key=f"static/css/{css}", Body=b"not it")
     result = publish(s3, site, bucket)
     assert result.returncode == 1

@@ -92,7 +92,7 @@ def test_uploads_refused_with_503_are_retried_until_the_release_is_complete(s3, 
     for key in keys_of(release):
         if "/releases/" not in key:
             body = s3.client().get_object(Bucket=bucket, Key=key)["Body"].read()
-            assert body == (release / key.removeprefix("static/")).read_bytes(), key
+            assert body == (site / "dist/files" / key.removeprefix("static/")).read_bytes(), key
 
 
 def run_on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str]:

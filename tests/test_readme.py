@@ -99,6 +99,9 @@ def assert_page_and_assets_served(base: str, page: str) -> None:
     assert status == 200, body[:300]
     urls = re.findall(r'(?:href|src)="(/static/[^"]+)"', body.decode())
     assert any(".css" in url for url in urls), body[:300]
-    for url in urls:
+    for url in [u for u in urls if "/__assetbuild__/" in u]:  # DEBUG: development mode's client, never cached
+        status, headers, _ = request(base, "GET", url)
+        assert status == 200 and headers["cache-control"] == "no-store", url
+    for url in [u for u in urls if "/__assetbuild__/" not in u]:
         status, headers, _ = request(base, "GET", url, {"Accept-Encoding": "gzip"})
         assert status == 200 and headers["cache-control"] == "public, max-age=31536000, immutable", url

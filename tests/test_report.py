@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import load_manifest, run_cli, write_project
 
-from assetbuild.builder.pipeline import BuildResult, BundleReport
+from assetbuild.builder.entry import BuildResult, BundleReport
 from assetbuild.builder.report import as_dict, as_table
 
 
@@ -52,7 +52,7 @@ def test_raw_counts_every_file_a_bundle_read(tmp_path: Path) -> None:
 def test_one_problem_is_singular(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {"robots.txt": "x"})
     assert run_cli("build", cwd=root).returncode == 0
-    (root / "dist/current" / load_manifest(root / "dist")["assets"]["robots.txt"]["file"]).write_text("y")
+    (root / "dist/files" / load_manifest(root / "dist")["assets"]["robots.txt"]["file"]).write_text("y")
     out = run_cli("verify", cwd=root)
     assert out.returncode == 1
     assert out.stderr.splitlines()[-1].endswith(": 1 problem")

@@ -16,7 +16,7 @@ BOTH = pytest.mark.parametrize("compiler", ["dart", "libsass"])
 
 def built_css(root: Path, name: str = "s.css") -> str:
     manifest = load_manifest(root / "dist")
-    return (root / "dist/current" / manifest["assets"][name]["file"]).read_text()
+    return (root / "dist/files" / manifest["assets"][name]["file"]).read_text()
 
 
 def with_package(root: Path, files: dict[str, str]) -> Path:
@@ -262,7 +262,7 @@ def test_source_map_follows_rewritten_urls_to_the_partial(tmp_path: Path, compil
     assert result.returncode == 0, result.stderr
     manifest = load_manifest(root / "dist")
     css = built_css(root, "app.css")
-    source_map = __import__("json").loads((root / "dist/current" / manifest["assets"]["app.css.map"]["file"])
+    source_map = __import__("json").loads((root / "dist/files" / manifest["assets"]["app.css.map"]["file"])
                                           .read_text())
     assert source_map["sources"][:2] == ["scss/app.scss", "scss/_parts.scss"]
     lines = css.split("\n")

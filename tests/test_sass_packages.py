@@ -36,7 +36,7 @@ def build(root: Path) -> tuple[Path, str]:
     assert result.returncode == 0, result.stderr
     manifest = load_manifest(root / "dist")
     assert sorted(manifest["assets"]) == ["css/app.css", "css/app.css.map"], "only what is reached is published"
-    css = root / "dist/current" / manifest["assets"]["css/app.css"]["file"]
+    css = root / "dist/files" / manifest["assets"]["css/app.css"]["file"]
     assert b"@use" not in css.read_bytes() and b"@forward" not in css.read_bytes()
     return css, result.stderr
 

@@ -26,7 +26,7 @@ def manifest(built_demo: Path) -> dict:
 
 
 def test_every_asset_is_served_immutable_with_its_type(server: Gunicorn, manifest: dict, built_demo: Path) -> None:
-    release = built_demo / "dist/current"
+    release = built_demo / "dist/files"
     for entry in manifest["assets"].values():
         status, headers, body = http_get(server.url, "/static/" + entry["file"])
         assert status == 200, entry["file"]
@@ -47,7 +47,7 @@ def test_precompressed_copy_chosen_by_accept_encoding(
     status, headers, body = http_get(server.url, "/static/" + entry["file"], {"Accept-Encoding": accept})
     assert status == 200
     assert headers.get("content-encoding") == encoding
-    assert decode(body) == (built_demo / "dist/current" / entry["file"]).read_bytes()
+    assert decode(body) == (built_demo / "dist/files" / entry["file"]).read_bytes()
 
 
 @pytest.mark.parametrize("path", [

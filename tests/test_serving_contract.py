@@ -48,7 +48,7 @@ def target(site: Path, which: str) -> tuple[str, Path]:
     previous, current = releases(site)
     manifest, name = {"css": (current, "css/app.css"), "old": (previous, "css/standalone.css"),
                       "js": (current, "js/app.js")}[which]
-    return "/static/" + manifest["assets"][name]["file"], site / "dist/releases" / manifest["release"]
+    return "/static/" + manifest["assets"][name]["file"], site / "dist/files"
 
 
 def identity(body: bytes) -> bytes:

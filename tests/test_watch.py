@@ -52,7 +52,7 @@ def current(project: Path) -> dict:
 
 
 def css(project: Path) -> str:
-    release = project / "dist" / "current"
+    release = project / "dist" / "files"
     return (release / current(project)["assets"]["css/app.css"]["file"]).read_text()
 
 

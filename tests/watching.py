@@ -13,11 +13,12 @@ from pathlib import Path
 
 
 class Watcher:
-    """`python -m assetbuild watch` in a project; its output read line by line as it comes."""
+    """`python -m assetbuild watch` in a project (or another program's ``watch``, e.g.
+    ``program=("manage.py", "assetbuild")``); its output read line by line as it comes."""
 
-    def __init__(self, project: Path, *args: str) -> None:
+    def __init__(self, project: Path, *args: str, program: tuple[str, ...] = ("-m", "assetbuild")) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "assetbuild", "watch", *args], cwd=project, stdout=subprocess.PIPE,
+            [sys.executable, *program, "watch", *args], cwd=project, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self.lines: queue.Queue[str] = queue.Queue()

@@ -1,18 +1,22 @@
-"""Delete old releases: keep the newest N and always the one ``current`` points at."""
+"""Delete old releases: keep the newest N and always the one ``current`` points at.
+
+A release's files go with it unless another kept release lists them (``store.collect``).
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from .folders import remove_tree
-from .release import RELEASES, TEMP_PREFIX, current_release, sweep
+from .release import RELEASES, building, current_release, sweep
+from .store import collect, collect_unlisted
 
 
-def clean(output: Path, keep: int) -> list[Path]:
-    """Remove all but the ``keep`` most recently current releases, and leftovers of killed builds.
+def clean(output: Path, keep: int, own: Path | None = None, unlisted: bool = False) -> list[Path]:
+    """Remove all but the ``keep`` most recently current releases, and leftovers of killed builds;
+    ``unlisted``: also every store file that no release lists. While another build is writing a
+    release, only leftovers are removed: that build may rely on any file of the store.
 
-    The caller holds the output lock.
+    The caller holds the output lock; ``own`` is the caller's own staging folder, if any.
     """
     releases = output / RELEASES
     removed = sweep(output)
@@ -25,12 +29,9 @@ def clean(output: Path, keep: int) -> list[Path]:
         reverse=True,
     )
     kept = {p for p in found[:keep]} | ({current} if current else set())
-    for release in found:
-        if release not in kept and release.resolve() != current:
-            # Renamed out of the way first, in one step: a clean killed halfway leaves a temporary
-            # folder for the next sweep, never a release with half its files that a server would list.
-            doomed = releases / f"{TEMP_PREFIX}pruned-{release.name}"
-            os.rename(release, doomed)
-            remove_tree(doomed)
-            removed.append(release)
+    doomed = [release for release in found if release not in kept and release.resolve() != current]
+    busy = building(output, own)
+    removed += collect(output, doomed, busy)
+    if unlisted and not busy:
+        removed += collect_unlisted(output)
     return removed

@@ -47,7 +47,7 @@ class Config:
     # folder that has a name wins, as with Django's static finders (which fill this in).
     extra_sources: tuple[tuple[str, Path], ...] = ()
 
-    def display(self, path: Path) -> str:
+    def display(self, path: Path | str) -> str:
         """A path as a person wants to read it: relative to the working folder where possible."""
         text, here = str(path), os.getcwd()
         if text.startswith(here + os.sep) and "/./" not in text and "/../" not in text:

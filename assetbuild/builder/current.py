@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..manifest import RELEASES, STORE  # noqa: F401 - the names of an output folder's parts
 from .folders import fsync_folder
 
-RELEASES = "releases"
 CURRENT = "current"
 TEMP_PREFIX = ".tmp-"
 

@@ -33,7 +33,7 @@ class Written:
 
 def finish(
     config: Config, release: Release | str, staging: Staging | None, ticket: Ticket, wait: bool,
-    archive: Path | None = None, digest: str | None = None,
+    archive: Path | None = None, digest: str | None = None, stamps: dict[str, str] | None = None,
 ) -> Written | None:
     """Make ``release`` current: from ``staging``, or (None) as it already is on disk; then, if
     ``current`` moved, keep only ``config.keep`` releases.
@@ -41,6 +41,7 @@ def finish(
     Returns None when there is no staging and the release on disk is missing or incomplete:
     the caller builds it. ``release`` is a ``Release`` (its manifest is compared byte for
     byte) or only an id (the manifest must have the SHA-256 ``digest``, or hash to the id).
+    ``stamps``: the store's folder signatures, as ``looks_complete`` takes and updates them.
     """
     output = config.output
     release_id, manifest = (release.id, release.manifest) if isinstance(release, Release) else (release, None)
@@ -48,7 +49,7 @@ def finish(
     with locked(output, wait), writing(output):
         check_link(output)
         if staging is None:
-            if not looks_complete(final, manifest, digest):
+            if not looks_complete(final, manifest, digest, stamps):
                 return None
             created = False
         else:
@@ -60,7 +61,8 @@ def finish(
             return Written(final, created, False, True)
         if not switch_current(output, release_id, ticket):
             return Written(final, created, False)
-        pruned = tuple(p.name for p in clean(output, config.keep) if not p.name.startswith(TEMP_PREFIX))
+        removed = clean(output, config.keep, staging and staging.path)
+        pruned = tuple(p.name for p in removed if not p.name.startswith(TEMP_PREFIX))
         return Written(final, created, True, pruned=pruned)
 
 

@@ -30,6 +30,21 @@ def walk(top: str) -> Iterator[tuple[str, list[os.DirEntry[str]], list[os.DirEnt
         stack.extend(e.path for e in reversed(dirs))
 
 
+def make_folders(top: str, parent: str, made: set[str]) -> None:
+    """Make the folder ``parent`` (relative, "/"-separated) below ``top``, one level at a time
+    (``os.makedirs`` recurses once per level), never ``top`` itself; ``made`` remembers what
+    exists already, so each folder costs one ``mkdir`` however many files go into it."""
+    if not parent or f"{top}/{parent}" in made:
+        return
+    path = top
+    for part in parent.split("/"):
+        path = f"{path}/{part}"
+        if path not in made:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(path)
+            made.add(path)
+
+
 def remove_tree(top: str | os.PathLike[str]) -> None:
     """Delete ``top`` and everything below it, as far as possible; never follows a link."""
     top = os.fspath(top)

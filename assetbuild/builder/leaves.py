@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import integrity
 from ..errors import BuildFailed, SourceError
+from .cache import Cache, key_of
 from .config import Config
 from .sources import open_source
+from .stamp import RACY_SECONDS, stamp_of_file
 
 CHUNK = 1 << 20
 
@@ -86,6 +91,52 @@ def on_disk(config: Config, path: Path) -> OnDisk:
             sha384.update(chunk)
             size += len(chunk)
     return OnDisk(str(path), config.display(path), size, sha256.hexdigest(), integrity.written(sha384.digest()))
+
+
+class Known:
+    """The hashes of the files left on disk by the last build, by their stat signature (size,
+    mtime, ctime, inode, as the no-op stamp takes them; a file changed in the last seconds is
+    read again): a tree of 20,000 unchanged images costs one cache entry, not 20,000 reads.
+
+    Only the hashing is skipped: a file whose bytes are needed (new to the store, or to be
+    compressed) is read and checked against these hashes, so a stale entry cannot publish.
+    """
+
+    def __init__(self, cache: Cache, config: Config) -> None:
+        self.cache, self.key = cache, key_of("leaves", str(config.source))
+        try:
+            self.known: dict[str, list[Any]] = json.loads(cache.get("leaves", self.key) or b"{}")
+        except ValueError:
+            self.known = {}
+        self.seen: dict[str, list[Any]] = {}
+        self._signatures: dict[str, str | None] = {}
+        self.newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
+
+    def unchanged(self, path: str) -> bool:
+        """Whether the file is as the last build hashed it."""
+        entry = self.known.get(path)
+        return bool(entry) and entry[0] == self._signature(path)
+
+    def on_disk(self, config: Config, path: str) -> OnDisk:
+        signature = self._signature(path)
+        entry = self.known.get(path)
+        if signature is not None and entry and entry[0] == signature:
+            _, size, sha256, digest = entry
+            found = OnDisk(path, config.display(path), size, sha256, digest)
+        else:
+            found = on_disk(config, Path(path))
+        if signature is not None:
+            self.seen[path] = [signature, found.size, found.sha256, found.integrity]
+        return found
+
+    def _signature(self, path: str) -> str | None:
+        if path not in self._signatures:
+            self._signatures[path] = stamp_of_file(path, self.newest_trusted)
+        return self._signatures[path]
+
+    def save(self) -> None:
+        if self.seen != self.known:
+            self.cache.put("leaves", self.key, json.dumps(self.seen, sort_keys=True).encode())
 
 
 def sha256_of(path: str) -> str:

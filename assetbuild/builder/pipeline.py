@@ -1,154 +1,39 @@
 """A build, step by step: configuration -> sources -> bundles -> fingerprints -> compressed copies -> release.
 
 Every error of every step is collected; nothing is written unless there are none.
-An unchanged tree is recognised by its stamp before any of that work (``stamp.py``).
+An unchanged tree is recognised by its stamp before any of that work (``entry.py``).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
-import sys
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ..errors import AssetbuildError, BuildFailed, SourceError
-from ..manifest import MANIFEST_NAME
 from . import js_modules, references
-from .bundle_cache import ABSENT, compile_cached, external_signature
+from .bundle_cache import ABSENT, compile_cached
 from .cache import Cache, key_of
 from .config import SASS_SUFFIXES, Config
-from .current import RELEASES, Ticket
+from .current import Ticket
+from .entry import BuildResult, BundleReport, Progress, tell_superseded, to_stderr
 from .fingerprint import Asset, Published, fingerprint
 from .finish import Written, finish, writing
-from .leaves import changed_is_an_error, on_disk
+from .leaves import Known, changed_is_an_error, on_disk
 from .lock import locked
-from .parallel import Workers, default_jobs
+from .parallel import Workers
 from .release import Release, Staging, assemble, sweep
 from .sass_compile import sass_options
 from .sass_warnings import format_warning
-from .sources import Plan, plan, read_source, scan, template_files
-from .stamp import stamp, versions
-from .write_stage import precompress, stage_file
-
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class BundleReport:
-    name: str
-    raw: int
-    minified: int
-    gzip: int | None
-    br: int | None
+from .sources import Plan, read_source
+from .stamp import versions
+from .store import present, store_of
+from .write_stage import in_store, precompress, remember, stage_file
 
 
-@dataclass(frozen=True)
-class BuildResult:
-    """What a build did; ``compiled`` is False when the stamp showed nothing had changed."""
-
-    release: str
-    path: Path
-    created: bool
-    switched: bool
-    compiled: bool
-    files: int
-    bytes: int
-    assets: int
-    bundles: tuple[BundleReport, ...]
-    seconds: float
-    pruned: tuple[str, ...] = ()  # ids of the old releases this build removed to keep ``keep``
-
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-def build(
-    config: Config,
-    *,
-    jobs: int | None = None,
-    wait: bool = False,
-    use_cache: bool = True,
-    warn: Callable[[str], None] = _stderr,
-    progress: Progress | None = None,
-    archive: Path | None = None,
-) -> BuildResult:
-    """Build ``config`` into a release under ``config.output``; raise ``BuildFailed`` with every error.
-
-    ``archive``: also write the release as a .tar.gz there, before ``current`` is switched.
-    """
-    started = time.perf_counter()
-    ticket = Ticket.take(config.output)
-    cache = Cache(config.cache_dir if use_cache else None)
-    tree = scan(config)
-    templates = template_files(config.templates)
-    files = [*tree.all_files.items(), *((str(p), str(p)) for p in templates)]
-    build_stamp = stamp(config, files) if use_cache else None
-    del files  # one entry per file, needed by the stamp only
-    if build_stamp:
-        unchanged = _unchanged(config, cache, build_stamp, ticket, wait, archive, warn)
-        if unchanged:
-            return replace(unchanged, seconds=time.perf_counter() - started)
-
-    with Workers(jobs or default_jobs()) as workers:
-        result, outside = _full_build(config, plan(config, tree), cache, workers, ticket, wait, warn, progress,
-                                      archive)
-    if build_stamp:
-        # Files read from outside `source` (Sass load paths) are not in the stamp: their own
-        # signatures are kept with it and checked before the result is trusted. The manifest's
-        # digest lets a no-op build check the release cheaply.
-        external = {dep: external_signature(dep) for dep in outside}
-        if None not in external.values():
-            entry = {**asdict(result), "external": external, "manifest": _digest_of(result.path / MANIFEST_NAME)}
-            cache.put("noop", build_stamp, json.dumps(entry, default=str).encode())
-    return replace(result, seconds=time.perf_counter() - started)
-
-
-def _unchanged(
-    config: Config, cache: Cache, build_stamp: str, ticket: Ticket, wait: bool, archive: Path | None,
-    warn: Callable[[str], None],
-) -> BuildResult | None:
-    """The result of the last build of this very tree, if its release is still there, complete."""
-    raw = cache.get("noop", build_stamp)
-    if raw is None:
-        return None
-    try:
-        data = json.loads(raw)
-        external = data.pop("external", {})
-        digest = data.pop("manifest", None)
-        result = BuildResult(**{**data, "path": Path(data["path"]), "pruned": (),
-                                "bundles": tuple(BundleReport(**b) for b in data["bundles"])})
-    except (ValueError, TypeError, KeyError):
-        return None
-    if any(external_signature(d) != s for d, s in external.items()):
-        return None
-    written = finish(config, result.release, None, ticket, wait, archive, digest)
-    if written is None:
-        return None
-    _tell_superseded(written, result.release, warn)
-    return replace(result, created=False, switched=written.switched, compiled=False, pruned=written.pruned)
-
-
-def _digest_of(path: Path) -> str | None:
-    """The SHA-256 of the manifest a build made: a no-op build checks the release against it."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def _tell_superseded(written: Written, release_id: str, warn: Callable[[str], None]) -> None:
-    if written.superseded:
-        warn(f"warning: release {release_id} is built but not made current: a build that started "
-             "later has switched current already")
-
-
-def _full_build(
+def full_build(
     config: Config, the_plan: Plan, cache: Cache, workers: Workers, ticket: Ticket, wait: bool,
     warn: Callable[[str], None], progress: Progress | None, archive: Path | None,
 ) -> tuple[BuildResult, tuple[str, ...]]:
@@ -180,29 +65,36 @@ def _full_build(
         release, copies = known
         written = finish(config, release, None, ticket, wait, archive)
         if written is not None:
-            _tell_superseded(written, release.id, warn)
+            tell_superseded(written, release.id, warn)
             return _result(release, written, published, copies, the_plan, read), outside
     with locked(config.output, wait), writing(config.output):
         sweep(config.output)  # what killed builds left behind
         staging = Staging(config.output)
     try:
         with writing(config.output), changed_is_an_error():
-            # Each worker compresses its files and writes them, with their copies, into the staging folder.
-            work = functools.partial(stage_file, staging=staging.path, previous=staging.previous,
+            # The files the store has already (the staging folder, locked, keeps a prune from
+            # deleting them now); each worker compresses the others and writes them, with their
+            # copies, into the staging folder.
+            stored = in_store(cache, staging.previous and staging.previous.name, config.compress,
+                              present(staging.store))
+            todo = [p for p in items if p.file not in stored]
+            work = functools.partial(stage_file, staging=staging.path, store=staging.store,
                                      encodings=config.compress, cache=cache)
-            staged = workers.map(work, [(p.file, p.stored or p.data) for p in items],
-                                 _stage(progress, "compressing and writing", len(items)),
+            staged = workers.map(work, [(p.file, p.stored or p.data) for p in todo],
+                                 _stage(progress, "compressing and writing", len(todo)),
                                  weight=lambda item: len(item[1]) if isinstance(item[1], bytes) else item[1].size)
-        copies = {p.name: kept for p, (kept, _) in zip(items, staged, strict=True)}
+        by_file = {**stored, **{p.file: kept for p, (kept, _) in zip(todo, staged, strict=True)}}
+        copies = {p.name: by_file[p.file] for p in items}
         staging.wrote(rel for _, written in staged for rel in written)
         del staged  # kept as ``copies`` and ``staging.written``
         release = assemble(published, copies, config.url_prefix, _importmap(config))
+        remember(cache, release.id, config.compress, {p.file: by_file[p.file] for p in items})
         written = finish(config, release, staging, ticket, wait=True, archive=archive)
         assert written is not None
     finally:
         workers.stop()  # no worker may still write into the folder removed next
         staging.discard()
-    _tell_superseded(written, release.id, warn)
+    tell_superseded(written, release.id, warn)
     cache.put("release-of", _content_id(published, config), release.id.encode())
     return _result(release, written, published, copies, the_plan, read), outside
 
@@ -239,20 +131,18 @@ def _scan_scripts(
 def _release_if_built(
     published: Mapping[str, Published], config: Config, cache: Cache
 ) -> tuple[Release, dict[str, dict[str, int]]] | None:
-    """The release these very files made before, if the cache remembers it and it is still on disk
-    (``finish`` checks again, under the lock, that it is complete)."""
+    """The release these very files made before, if the cache remembers it and its files are in the
+    store (``finish`` checks again, under the lock, that it is complete)."""
     known = cache.get("release-of", _content_id(published, config))
     if known is None:
         return None
-    folder = config.output / RELEASES / known.decode()
-    try:
-        assets = json.loads((folder / MANIFEST_NAME).read_bytes())["assets"]
-        copies = {name: {enc: (folder / file).stat().st_size for enc, file in assets[name]["encodings"].items()}
-                  for name in published}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    release_id = known.decode(errors="replace")
+    by_file = in_store(cache, release_id, config.compress, present(store_of(config.output)))
+    if any(p.file not in by_file for p in published.values()):
         return None
+    copies = {name: by_file[p.file] for name, p in published.items()}
     release = assemble(published, copies, config.url_prefix, _importmap(config))
-    return (release, copies) if release.id == folder.name else None
+    return (release, copies) if release.id == release_id else None
 
 
 def _result(
@@ -278,7 +168,7 @@ def _stage(progress: Progress | None, name: str, total: int) -> Callable[[int], 
 
 def _compile(
     config: Config, the_plan: Plan, unpublished: Mapping[str, str], cache: Cache, workers: Workers,
-    errors: list[AssetbuildError], progress: Progress | None = None, warn: Callable[[str], None] = _stderr,
+    errors: list[AssetbuildError], progress: Progress | None = None, warn: Callable[[str], None] = to_stderr,
 ) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
     and for each bundle every file it read (logical names, or absolute paths for a Sass load path's)."""
@@ -295,11 +185,13 @@ def _compile(
     )
     pending = workers.scatter(work, list(the_plan.bundles.items()),
                               weight=lambda item: sum(os.path.getsize(files[i]) for i in item[1]))
+    known = Known(cache, config)
     if cache.folder is not None and config.compress:
         # Files without references are final as they are: compress them into the cache behind
         # the bundles, so that no core waits while bundles compile and files are fingerprinted.
-        # Only the cache is written here, never `output`.
-        leaves = [(n, the_plan.tree.files[n]) for n in the_plan.plain if references.kind_of(n) is None]
+        # Only the cache is written here, never `output`; only files new since the last build.
+        leaves = [(n, the_plan.tree.files[n]) for n in the_plan.plain
+                  if references.kind_of(n) is None and not known.unchanged(the_plan.tree.files[n])]
         workers.start(functools.partial(precompress, encodings=config.compress, cache=cache), leaves,
                       weight=lambda item: os.path.getsize(item[1]))
     results = workers.gather(pending, _stage(progress, "compiling bundles", len(the_plan.bundles)))
@@ -315,17 +207,20 @@ def _compile(
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
     for name in the_plan.plain:
         try:
-            assets[name] = _plain_asset(name, the_plan.tree.files[name], config)
+            assets[name] = _plain_asset(name, the_plan.tree.files[name], config, known)
         except SourceError as err:
             errors.append(err)
+    known.save()
     return dict(sorted(assets.items())), read
 
 
-def _plain_asset(name: str, path: str, config: Config) -> Asset:
+def _plain_asset(name: str, path: str, config: Config, known: Known | None = None) -> Asset:
     """A file published as it is (read as checked: see ``read_source``); one that references nothing
-    stays on disk, hashed by streaming (memory follows the largest file, not the tree)."""
+    stays on disk, hashed by streaming (memory follows the largest file, not the tree), or known
+    by its hashes from the last build."""
     if references.kind_of(name) is None:
-        return Asset(name, b"", (name,), config.display(Path(path)), stored=on_disk(config, Path(path)))
+        stored = known.on_disk(config, path) if known else on_disk(config, Path(path))
+        return Asset(name, b"", (name,), stored.origin, stored=stored)
     return Asset(name, read_source(config, Path(path)), (name,), config.display(Path(path)))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .pipeline import BuildResult
+from .entry import BuildResult
 
 
 def as_dict(result: BuildResult) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Check a release on disk against its manifest: every file there, unchanged, and nothing extra."""
+"""Check a release on disk against its manifest: every file there, unchanged, and nothing extra.
+
+A release in an output folder keeps its files in the store, beside other releases' files:
+there, "nothing extra" is about the release folder, which holds only its manifest.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +29,10 @@ def verify(release_dir: Path) -> list[str]:
     if release_id(document) != manifest.release:
         problems.append(f"{release_dir / MANIFEST_NAME}: error: changed since the build (its content no "
                         f"longer hashes to its release id {manifest.release!r})")
+    files_dir = manifest.files_dir or release_dir
     listed = {MANIFEST_NAME}
     for name, entry in sorted(manifest.entries.items()):
-        path = release_dir / entry.file
+        path = files_dir / entry.file
         listed.add(entry.file)
         try:
             data = path.read_bytes()
@@ -36,16 +41,22 @@ def verify(release_dir: Path) -> list[str]:
             continue
         wrong = integrity.problem(entry.integrity, data)
         if wrong:
-            problems.append(f"{path}: error: {wrong}")
+            problems.append(f"{path}: error: {wrong}{_REPAIR if files_dir != release_dir else ''}")
         for encoding, file in sorted(entry.encodings.items()):
             listed.add(file)
-            problems.extend(_check_copy(release_dir / file, encoding, data))
+            problems.extend(_check_copy(files_dir / file, encoding, data))
+    if files_dir != release_dir:
+        listed = {MANIFEST_NAME}  # the files are in the store
     for folder, _, others in walk(str(release_dir)):
         for entry in others:
             rel = (Path(folder) / entry.name).relative_to(release_dir).as_posix()
             if rel not in listed:
                 problems.append(f"{release_dir / rel}: error: not listed in the manifest")
     return problems
+
+
+# A store file is written once and then trusted by every build that needs it.
+_REPAIR = "; delete it and build again to write it anew"
 
 
 def _check_copy(path: Path, encoding: str, original: bytes) -> list[str]:

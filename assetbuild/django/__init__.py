@@ -2,8 +2,9 @@
 
 The app gives ``manage.py assetbuild build|watch|verify``, ``ReleaseStorage`` for
 ``{% static %}``, the ``{% load assetbuild %}`` tags, ``ReleaseMiddleware`` (serving), a
-``runserver`` that serves the release, a ``collectstatic`` that refuses to write, and system
-checks. Every part reads the one manifest of the process through ``release_manifest()``.
+``runserver`` that serves the release, a ``collectstatic`` that refuses to write, system
+checks, and development mode (with ``DEBUG``: ``development.py``). Every part reads the one
+manifest of the process through ``release_manifest()``.
 """
 
 from __future__ import annotations
@@ -11,14 +12,25 @@ from __future__ import annotations
 import functools
 
 from ..manifest import Manifest
+from ..mode import development as _development
+from ..mode import load_manifest
 
 
 @functools.cache
 def release_manifest() -> Manifest:
-    """The process's manifest: ``settings.ASSETBUILD_MANIFEST``, else as ``Manifest.load()``; read once."""
+    """The process's manifest: ``settings.ASSETBUILD_MANIFEST``, else as ``Manifest.load()``; read
+    once, and in development mode one that follows ``current``."""
     from django.conf import settings
 
-    return Manifest.load(getattr(settings, "ASSETBUILD_MANIFEST", None))
+    return load_manifest(getattr(settings, "ASSETBUILD_MANIFEST", None), follow=development())
+
+
+def development() -> bool:
+    """Development mode (SPEC section 10): ``settings.ASSETBUILD_DEV`` if set, else ``DEBUG``,
+    else ``$ASSETBUILD_DEV``."""
+    from django.conf import settings
+
+    return _development(getattr(settings, "ASSETBUILD_DEV", None), bool(settings.DEBUG))
 
 
 def __getattr__(name: str) -> object:

@@ -29,7 +29,7 @@ class ReleaseStorage(Storage):
 
     def path(self, name: str) -> str:
         manifest = release_manifest()
-        return str(manifest.release_dir / manifest.entry(name).file)
+        return str(manifest.files_dir / manifest.entry(name).file)
 
     def exists(self, name: str) -> bool:
         return name in release_manifest()

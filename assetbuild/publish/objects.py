@@ -56,12 +56,13 @@ class StoredObject:
 def release_objects(release_dir: Path) -> tuple[Manifest, list[StoredObject]]:
     """The manifest of ``release_dir`` and one object per file and copy it lists, sorted by key."""
     manifest = Manifest.load(release_dir / MANIFEST_NAME)
+    files_dir = manifest.files_dir or release_dir  # the output folder's store
     objects: dict[str, StoredObject] = {}
     for entry in manifest.entries.values():
         kind = http_content_type(entry.type)
         copies = [(entry.file, None), *((file, encoding) for encoding, file in entry.encodings.items())]
         for file, encoding in copies:
-            path = release_dir / file
+            path = files_dir / file
             try:
                 size = os.stat(path).st_size
             except OSError:
