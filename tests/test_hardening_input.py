@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -14,9 +15,10 @@ import pytest
 from conftest import REPO, load_manifest, run_cli, write_project
 
 from assetbuild import Manifest
-from assetbuild.builder import entry, pipeline, references
+from assetbuild.builder import entry, pipeline, references, sass_read
 from assetbuild.builder.config import load_config
 from assetbuild.builder.folders import remove_tree
+from assetbuild.builder.sass_compile import SassOptions
 from assetbuild.errors import BuildFailed, ManifestError
 
 SITE = {
@@ -297,14 +299,15 @@ def test_memory_follows_the_largest_file_not_the_tree(tmp_path: Path) -> None:
     assert entry["size"] == 5 * 2**20
 
 
+@pytest.mark.parametrize("compiler", ["dart", "libsass"])
 @pytest.mark.parametrize("swapped", ["scss/_v.scss", "scss/app.scss"])  # an import, the entry itself
 def test_a_sass_file_swapped_for_an_outside_link_after_the_scan_is_refused(
-    tmp_path: Path, monkeypatch, swapped: str
+    tmp_path: Path, monkeypatch, swapped: str, compiler: str
 ) -> None:
-    site = write_project(tmp_path / "s", SITE, BUNDLES, sass="dart")
+    site = write_project(tmp_path / "s", SITE, BUNDLES, sass=compiler)
     outside = tmp_path / "secret.scss"
     outside.write_text(".leaked { color: red; }\n")
-    swap_for_link_after_scan(monkeypatch, site, swapped, outside)  # before Dart Sass asks us for the file
+    swap_for_link_after_scan(monkeypatch, site, swapped, outside)  # before the compiler reads the file
     config = load_config(site / "pyproject.toml")
     with pytest.raises(BuildFailed) as failed:
         entry.build(config, jobs=1, use_cache=False)
@@ -312,3 +315,26 @@ def test_a_sass_file_swapped_for_an_outside_link_after_the_scan_is_refused(
     assert len(errors) == 1 and f"symbolic link leads outside the source folder (to {outside})" in errors[0], errors
     assert errors[0].startswith(config.display(site / "static_src/scss/app.scss") + ":")
     assert not list((site / "dist").rglob("app*.css"))
+
+
+
+def test_a_sass_file_that_is_not_a_regular_file_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """The narrow race left after resolving (a FIFO put where a partial was found): reading it must not block."""
+    fifo = tmp_path / "s/_v.scss"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            sass_read.read_checked(str(fifo), SassOptions("libsass", str(tmp_path / "s")))
+        except OSError as err:
+            outcome.append(err)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():
+        with open(fifo, "wb"):  # let the blocked reader go
+            pass
+    assert [str(e) for e in outcome] == [f"[Errno 22] not a regular file: '{fifo}'"]

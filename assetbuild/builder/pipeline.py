@@ -58,6 +58,7 @@ def full_build(
     errors.extend(check_templates(config.templates, [*assets, *published], config.display, warn))
     if errors:
         raise BuildFailed(errors)
+    del assets, scans  # per-file data no later step needs (for 200,000 files, tens of MB)
     items = sorted(published.values(), key=lambda p: p.name)
     known = _release_if_built(published, config, cache)
     if known is not None:  # unchanged output: nothing to compress, nothing to write
@@ -70,6 +71,7 @@ def full_build(
         sweep(config.output)  # what killed builds left behind
         staging = Staging(config.output)
     pending: Pending[tuple[dict[str, int], tuple[str, ...]]] | None = None
+    queued = False
     try:
         with writing(config.output), changed_is_an_error():
             # The files the store has already (the staging folder, locked, keeps a prune from
@@ -82,10 +84,13 @@ def full_build(
                                      encodings=config.compress, cache=cache)
             pending = workers.scatter(work, [(p.file, p.stored or p.data) for p in todo],
                                       weight=lambda item: len(item[1]) if isinstance(item[1], bytes) else item[1].size)
+            queued = True
             staged = workers.gather(pending, _stage(progress, "compressing and writing", len(todo)))
+            pending = None  # all finished; its futures would keep the results a second time
         by_file = {**stored, **{p.file: kept for p, (kept, _) in zip(todo, staged, strict=True)}}
         copies = {p.name: by_file[p.file] for p in items}
         staging.wrote(rel for _, written in staged for rel in written)
+        del staged  # kept as ``copies`` and ``staging.written``
         release = assemble(published, copies, config.url_prefix, _importmap(config))
         remember(cache, release.id, config.compress, {p.file: by_file[p.file] for p in items})
         written = finish(config, release, staging, ticket, wait=True, archive=archive)
@@ -96,7 +101,7 @@ def full_build(
         # part (interrupted while queueing) is ended with the whole pool.
         if pending is not None:
             workers.settle(pending)
-        else:
+        elif not queued:
             workers.stop()
         staging.discard()
     tell_superseded(written, release.id, warn)

@@ -21,12 +21,11 @@ from ..errors import BuildFailed, ConfigError, SourceError
 from . import sass_packets, sass_resolve, sourcemaps
 from .sass_compile import SassOptions, SassOutput
 from .sass_dart_lifetime import ProcessCompiler
+from .sass_read import LinkOutside, read_checked
 from .sass_warnings import Tally
 
 IMPORTER_ID = 1
 OUTSIDE = "leads outside the source folder and the load paths"
-LINK_OUTSIDE = "leads outside the source folder"
-LINK_HINT = "set follow_symlinks_outside = true to allow it"
 _SYNTAX = {".sass": "INDENTED", ".css": "CSS"}
 
 
@@ -96,13 +95,14 @@ class Compiler:
         self.last_id += 1
         cid = self.last_id
         try:
-            source = read_checked(entry, options)
+            source = read_checked(entry, options).decode("utf-8")
         except UnicodeDecodeError as err:
             raise BuildFailed([SourceError(display(Path(entry)),
                                            f"not valid UTF-8 (byte {err.start}); save the file as UTF-8")]) from None
         except LinkOutside as err:
-            raise BuildFailed([SourceError(display(Path(entry)),
-                                           f"symbolic link {LINK_OUTSIDE} (to {err}); {LINK_HINT}")]) from None
+            raise BuildFailed([SourceError(display(Path(entry)), err.refusal())]) from None
+        except OSError as err:
+            raise BuildFailed([SourceError(display(Path(entry)), f"cannot read it: {err.strerror}")]) from None
         request = pb.InboundMessage.CompileRequest(
             string=pb.InboundMessage.CompileRequest.StringInput(
                 source=source, url=Path(entry).as_uri(), syntax=_syntax(entry),
@@ -184,32 +184,13 @@ def _canonicalize(request: Any, options: SassOptions, pb: Any, missing: list[str
     return response
 
 
-class LinkOutside(Exception):
-    """A file that was swapped for a link leading outside after it was resolved (carries where to)."""
-
-
-def read_checked(path: str, options: SassOptions) -> str:
-    """A Sass file's text, checked on the descriptor actually opened, as the scan checks ``source``:
-    a file there replaced by a link leading outside it after the import was resolved (a race) is
-    refused. Load paths are not held to that: linked packages are how node_modules is laid out."""
-    with open(path, "rb") as f:
-        if not options.follow_links_outside and sass_resolve.inside(path, [options.root]):
-            try:
-                real = os.readlink(f"/proc/self/fd/{f.fileno()}")
-            except OSError:
-                real = os.path.realpath(path)  # no /proc: the best check left
-            if not sass_resolve.inside(real, [os.path.realpath(options.root)]):
-                raise LinkOutside(real)
-        return f.read().decode("utf-8")
-
-
 def _load(request: Any, pb: Any, options: SassOptions) -> Any:
     response = pb.InboundMessage.ImportResponse(id=request.id)
     path = _to_path(request.url)
     try:
-        contents = read_checked(path, options)
+        contents = read_checked(path, options).decode("utf-8")
     except LinkOutside as err:
-        response.error = f"symbolic link {LINK_OUTSIDE} (to {err}); {LINK_HINT}"
+        response.error = err.refusal()
     except UnicodeDecodeError as err:
         response.error = f"{path} is not valid UTF-8 (byte {err.start}); save the file as UTF-8"
     except OSError as err:
