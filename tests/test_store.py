@@ -6,11 +6,13 @@ from __future__ import annotations
 import fcntl
 import os
 import tarfile
+import time
 from pathlib import Path
 
 from conftest import load_manifest, release_tree, run_cli, write_project
 
 from assetbuild import Manifest
+from assetbuild.builder.stamp import RACY_SECONDS
 from assetbuild.builder.verify import verify
 
 SITE = {
@@ -111,3 +113,20 @@ def test_a_release_copied_out_whole_reads_its_own_files(tmp_path: Path) -> None:
     assert Manifest.load(unpacked / "manifest.json").files_dir == unpacked
     assert Manifest.load(root / "dist/current/manifest.json").files_dir == root / "dist/files"
     assert verify(unpacked) == []
+
+
+def test_a_file_deleted_after_the_store_was_found_complete_is_written_again(tmp_path: Path) -> None:
+    """A no-op build trusts the store's folder signatures once it found the store complete;
+    removing a file changes its folder's, so the next build still writes it again."""
+    root = write_project(tmp_path / "p", SITE)
+    time.sleep(RACY_SECONDS + 0.2)  # the sources old enough for the no-op stamp
+    build(root)
+    time.sleep(RACY_SECONDS + 0.2)  # the store's folders old enough for their signatures to be kept
+    for _ in range(2):  # the first walks the store and keeps the signatures, the second relies on them
+        result = run_cli("build", cwd=root)
+        assert result.returncode == 0 and "nothing written" in result.stdout, result.stdout
+    css = root / "dist/files" / load_manifest(root / "dist")["assets"]["css/a.css"]["file"]
+    css.unlink()
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 0 and "nothing written" not in result.stdout, result.stdout
+    assert css.is_file() and verify(root / "dist/current") == []

@@ -18,7 +18,6 @@ import contextlib
 import json
 import os
 import posixpath
-import time
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,7 @@ from typing import Any
 from ..manifest import MANIFEST_NAME, RELEASES, STORE
 from .current import TEMP_PREFIX
 from .folders import FEW_WRITTEN, flush_tree, fsync_folder, make_folders, remove_tree
-from .stamp import RACY_SECONDS, stamp_of_file
-
-_ANY_TIME = 2**63 - 1  # a signature however recent: ``trusted_stamps`` judges it later
+from .stamp import stamp_of_file
 
 
 def store_of(output: Path) -> Path:
@@ -38,7 +35,8 @@ def store_of(output: Path) -> Path:
 def present(store: Path, stamps: dict[str, str] | None = None) -> set[str]:
     """The relative path of every regular file in the store: one walk (a name check of 62,000
     files this way costs a fraction of a ``stat`` each). ``stamps``: filled with every folder's
-    signature, taken before its entries are read (see ``unchanged_folders``)."""
+    signature, taken before its entries are read, "" for one changed too recently to be
+    trusted (see ``unchanged_folders``)."""
     cut = len(str(store)) + 1
     found: set[str] = set()
     stack = [str(store)]
@@ -46,7 +44,7 @@ def present(store: Path, stamps: dict[str, str] | None = None) -> set[str]:
         folder = stack.pop()
         try:
             if stamps is not None:
-                stamps[folder[cut:]] = stamp_of_file(folder, _ANY_TIME) or ""
+                stamps[folder[cut:]] = stamp_of_file(folder) or ""
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.is_file(follow_symlinks=False):
@@ -62,9 +60,8 @@ def unchanged_folders(store: Path, stamps: Mapping[str, str]) -> bool:
     """Whether no file was added to, removed from or renamed in the store since ``stamps`` were
     taken: each of those changes the signature of its folder (and a new folder, its parent's).
     One ``stat`` a folder (71 for the 62,000 files of a large tree) instead of a walk."""
-    newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
     for rel, recorded in stamps.items():
-        now = stamp_of_file(str(store / rel) if rel else str(store), newest_trusted)
+        now = stamp_of_file(str(store / rel) if rel else str(store))
         if now is None or now != recorded:
             return False
     return bool(stamps)
@@ -72,11 +69,8 @@ def unchanged_folders(store: Path, stamps: Mapping[str, str]) -> bool:
 
 def trusted_stamps(stamps: Mapping[str, str]) -> dict[str, str]:
     """``stamps`` if every folder changed long enough ago (a change within the same clock tick
-    would not show in its signature), else none."""
-    newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
-    if any(not stamp or max(int(t) for t in stamp.split("\0")[1:3]) > newest_trusted for stamp in stamps.values()):
-        return {}
-    return dict(stamps)
+    would not show in its signature: ``present`` left those empty), else none."""
+    return dict(stamps) if all(stamps.values()) else {}
 
 
 def listed(document: Mapping[str, Any]) -> set[str]:
@@ -155,12 +149,12 @@ def _listed_among(release: Path, candidates: set[str]) -> set[str]:
     Few candidates (files an edit renamed) are looked for in the manifest's bytes, as JSON
     strings, instead of parsing it (0.1 s for 20,000 assets): a name found elsewhere in the
     manifest than as a file only keeps a file that could have gone."""
-    if len(candidates) > FEW:
-        return _files_of(release, missing_is_everything=True, among=candidates) & candidates
     try:
         with open(release / MANIFEST_NAME, "rb") as f:
             raw = f.read()
-    except OSError:
+        if len(candidates) > FEW:
+            return listed(json.loads(raw)) & candidates
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return set(candidates)
     return {c for c in candidates if json.dumps(c, ensure_ascii=False).encode() in raw}
 
@@ -178,14 +172,13 @@ def collect_unlisted(output: Path) -> list[Path]:
     return [store / rel for rel in sorted(unlisted)]
 
 
-def _files_of(release: Path, missing_is_everything: bool = False, among: set[str] | None = None) -> set[str]:
-    """The files a release folder's manifest lists. An unreadable manifest lists nothing, or
-    (``missing_is_everything``, when deciding what to keep) everything in ``among``."""
+def _files_of(release: Path) -> set[str]:
+    """The files a release folder's manifest lists; an unreadable manifest lists nothing."""
     try:
         with open(release / MANIFEST_NAME, "rb") as f:
             return listed(json.loads(f.read()))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return set(among or ()) if missing_is_everything else set()
+        return set()
 
 
 def _delete(store: Path, files: Iterable[str]) -> None:
