@@ -251,30 +251,27 @@ def sweep(output: Path) -> list[Path]:
             leftover.unlink(missing_ok=True)
             removed.append(leftover)
     for folder in sorted((output / RELEASES).glob(TEMP_PREFIX + "*")):
-        try:
-            fd = flock_folder(folder, wait=False)
-        except OSError:
-            continue  # gone already
-        if fd is None:
-            continue  # a live build is writing it
-        os.close(fd)
-        remove_tree(folder)
-        removed.append(folder)
+        if _held(folder) is False:  # not gone already, and no live build is writing it
+            remove_tree(folder)
+            removed.append(folder)
     return removed
 
 
 def building(output: Path, own: Path | None = None) -> bool:
     """Whether a build other than ``own`` is writing a release (holds its staging folder's lock)."""
-    for folder in (output / RELEASES).glob(TEMP_PREFIX + "*"):
-        if folder == own or not folder.is_dir():
-            continue
-        try:
-            fd = flock_folder(folder, wait=False)
-        except OSError:
-            continue
-        if fd is None:
-            return True
-        os.close(fd)
+    return any(_held(folder) for folder in (output / RELEASES).glob(TEMP_PREFIX + "*")
+               if folder != own and folder.is_dir())
+
+
+def _held(folder: Path) -> bool | None:
+    """Whether a live build holds a staging folder's lock; None when the folder is gone."""
+    try:
+        fd = flock_folder(folder, wait=False)
+    except OSError:
+        return None
+    if fd is None:
+        return True
+    os.close(fd)
     return False
 
 
