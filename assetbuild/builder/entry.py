@@ -83,7 +83,8 @@ def build(
     tree = scan(config)
     templates = template_files(config.templates)
     files = [*tree.all_files.items(), *((str(p), str(p)) for p in templates)]
-    build_stamp = stamp(config, files) if use_cache else None
+    signatures: dict[str, str] = {}  # taken once: the stamp's, used again for files left on disk
+    build_stamp = stamp(config, files, signatures) if use_cache else None
     if build_stamp:
         unchanged = _unchanged(config, cache, build_stamp, ticket, wait, archive, warn)
         if unchanged:
@@ -97,7 +98,7 @@ def build(
     # A lent pool (a watch session's) is left running, warm for the next round.
     with contextlib.nullcontext(workers) if workers else Workers(jobs or default_jobs()) as pool:
         result, outside = full_build(config, plan(config, tree), cache, pool, ticket, wait, warn, progress,
-                                     archive)
+                                     archive, signatures)
     if build_stamp:
         # Files read from outside `source` (Sass load paths) are not in the stamp: their own
         # signatures are kept with it and checked before the result is trusted. The manifest's

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,14 +102,15 @@ class Known:
     compressed) is read and checked against these hashes, so a stale entry cannot publish.
     """
 
-    def __init__(self, cache: Cache, config: Config) -> None:
+    def __init__(self, cache: Cache, config: Config, signatures: Mapping[str, str] | None = None) -> None:
+        """``signatures``: files' signatures taken already (by the stamp), not taken again."""
         self.cache, self.key = cache, key_of("leaves", str(config.source))
         try:
             self.known: dict[str, list[Any]] = json.loads(cache.get("leaves", self.key) or b"{}")
         except ValueError:
             self.known = {}
         self.seen: dict[str, list[Any]] = {}
-        self._signatures: dict[str, str | None] = {}
+        self._signatures: dict[str, str | None] = dict(signatures or {})
         self.newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
 
     def unchanged(self, path: str) -> bool:
@@ -118,13 +119,12 @@ class Known:
         return bool(entry) and entry[0] == self._signature(path)
 
     def on_disk(self, config: Config, path: str) -> OnDisk:
-        signature = self._signature(path)
-        entry = self.known.get(path)
-        if signature is not None and entry and entry[0] == signature:
-            _, size, sha256, digest = entry
+        if self.unchanged(path):
+            _, size, sha256, digest = self.known[path]
             found = OnDisk(path, config.display(path), size, sha256, digest)
         else:
             found = on_disk(config, Path(path))
+        signature = self._signature(path)
         if signature is not None:
             self.seen[path] = [signature, found.size, found.sha256, found.integrity]
         return found

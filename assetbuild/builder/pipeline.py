@@ -36,13 +36,15 @@ from .write_stage import in_store, precompress, remember, stage_file
 def full_build(
     config: Config, the_plan: Plan, cache: Cache, workers: Workers, ticket: Ticket, wait: bool,
     warn: Callable[[str], None], progress: Progress | None, archive: Path | None,
+    signatures: Mapping[str, str] | None = None,
 ) -> tuple[BuildResult, tuple[str, ...]]:
-    """The build itself, and the files it read from outside ``source``."""
+    """The build itself, and the files it read from outside ``source``; ``signatures``: the
+    source files' stat signatures, as the stamp took them."""
     from .templates_check import check_templates  # jinja2: only when templates are really checked
 
     errors: list[AssetbuildError] = []
     unpublished = _unpublished(the_plan)
-    assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress, warn)
+    assets, read = _compile(config, the_plan, unpublished, cache, workers, errors, progress, warn, signatures)
     # What the stamp of the tree does not cover: files of the Sass load paths, and places
     # there where none may appear.
     outside = tuple(sorted({d for deps in read.values() for d in deps if d not in the_plan.tree.all_files}))
@@ -179,6 +181,7 @@ def _stage(progress: Progress | None, name: str, total: int) -> Callable[[int], 
 def _compile(
     config: Config, the_plan: Plan, unpublished: Mapping[str, str], cache: Cache, workers: Workers,
     errors: list[AssetbuildError], progress: Progress | None = None, warn: Callable[[str], None] = to_stderr,
+    signatures: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Asset], dict[str, tuple[str, ...]]]:
     """Every asset before fingerprinting (the bundles compiled in parallel, and the plain files),
     and for each bundle every file it read (logical names, or absolute paths for a Sass load path's)."""
@@ -195,7 +198,7 @@ def _compile(
     )
     pending = workers.scatter(work, list(the_plan.bundles.items()),
                               weight=lambda item: sum(os.path.getsize(files[i]) for i in item[1]))
-    known = Known(cache, config)
+    known = Known(cache, config, signatures)
     if cache.folder is not None and config.compress:
         # Files without references are final as they are: compress them into the cache behind
         # the bundles, so that no core waits while bundles compile and files are fingerprinted.

@@ -49,14 +49,19 @@ def _normal(project: str) -> str:
     return project.lower().replace("-", "_").replace(".", "_")
 
 
-def stamp(config: Config, files: Iterable[tuple[str, str]]) -> str | None:
-    """The stamp of a build of ``files`` with ``config``; None if a file is too fresh to trust."""
+def stamp(config: Config, files: Iterable[tuple[str, str]], signatures: dict[str, str] | None = None) -> str | None:
+    """The stamp of a build of ``files`` with ``config``; None if a file is too fresh to trust.
+
+    ``signatures``: filled with each file's signature (path -> it) as far as the stamp got, for
+    the build to use again (``leaves.Known``) instead of taking them a second time."""
     newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
     lines: list[str] = []
     for name, path in files:
         signature = stamp_of_file(path, newest_trusted)
         if signature is None:
             return None
+        if signatures is not None:
+            signatures[path] = signature
         lines.append(f"{name}\0{signature}\0")  # a name holds no NUL; a signature four numbers
     return key_of(repr(config), versions(), "".join(lines))  # one part: a length each would cost more
 
