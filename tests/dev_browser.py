@@ -9,7 +9,7 @@ import shutil
 import time
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, http_get
 
 BRAND = "rgb(43, 108, 176)"
 RED = "rgb(197, 48, 48)"
@@ -81,3 +81,11 @@ def open_and_close_pages(browser, url: str, count: int) -> None:
         page.goto(url, wait_until="networkidle")
         assert page.evaluate(CLIENT_TAGS) == 1
         context.close()
+
+
+def check_production_page(url: str) -> None:
+    """Production mode, whichever door: the page carries no client, the endpoint is not there."""
+    status, _, body = http_get(url, "/")
+    assert status == 200 and b"__assetbuild__" not in body
+    assert http_get(url, "/static/__assetbuild__/events")[0] == 404
+    assert http_get(url, "/static/__assetbuild__/client.js")[0] == 404

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Gunicorn, http_get
-from dev_browser import check_live_page, copy_demo
+from conftest import Gunicorn
+from dev_browser import check_live_page, check_production_page, copy_demo
 from watching import Watcher
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
@@ -45,9 +45,7 @@ def test_production_mode_adds_nothing(site) -> None:
     root, _ = site
     server = Gunicorn(root, workers=1)
     try:
-        status, _, body = http_get(server.url, "/")
-        assert status == 200 and b"__assetbuild__" not in body
-        assert http_get(server.url, "/static/__assetbuild__/events")[0] == 404
+        check_production_page(server.url)
     finally:
         server.stop()
 

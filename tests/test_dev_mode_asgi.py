@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, http_get
-from dev_browser import check_live_page, copy_demo, open_and_close_pages
+from dev_browser import check_live_page, check_production_page, copy_demo, open_and_close_pages
 from frameworks import Server, app_env, free_port
 from watching import Watcher
 
@@ -114,10 +114,7 @@ def test_a_pinned_manifest_is_followed_and_named(site: Path) -> None:
 def test_production_mode_adds_nothing(site: Path) -> None:
     server = Server("uvicorn", "dev_app:app", site, production_env(site))
     try:
-        status, _, body = http_get(server.url, "/")
-        assert status == 200 and b"__assetbuild__" not in body
-        assert http_get(server.url, "/static/__assetbuild__/events")[0] == 404
-        assert http_get(server.url, "/static/__assetbuild__/client.js")[0] == 404
+        check_production_page(server.url)
     finally:
         server.stop()
 

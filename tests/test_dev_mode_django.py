@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import http_get
-from dev_browser import HEADER, WAIT_MS, check_live_page, copy_demo, open_and_close_pages
+from dev_browser import HEADER, WAIT_MS, check_live_page, check_production_page, copy_demo, open_and_close_pages
 from frameworks import Server, app_env, write_apps
 from watching import Watcher
 
@@ -113,10 +113,7 @@ def test_asgi_django_streams_events_and_stops_on_ctrl_c(site: Path, door_too: bo
 def test_production_mode_adds_nothing(site: Path) -> None:
     server = Server("runserver", "", site, env(site, debug=False))
     try:
-        status, _, body = http_get(server.url, "/")
-        assert status == 200 and b"__assetbuild__" not in body
-        assert http_get(server.url, "/static/__assetbuild__/events")[0] == 404
-        assert http_get(server.url, "/static/__assetbuild__/client.js")[0] == 404
+        check_production_page(server.url)
     finally:
         server.stop()
 
