@@ -237,7 +237,8 @@ def _publish(args: argparse.Namespace) -> int:
 
     folder = release_of(Path(args.release) if args.release else _config(args).output)
     result = publish(folder, store, dry_run=args.dry_run, workers=args.jobs,
-                     progress=None if args.json else _progress_printer())
+                     progress=None if args.json else _progress_printer(),
+                     say=lambda line: print(f"assetbuild: {line}", file=sys.stderr, flush=True))
     print(json.dumps(as_dict(result), indent=2) if args.json else publish_text(result))
     return 0
 

@@ -145,12 +145,12 @@ def test_every_file_and_copy_lands_with_its_headers_then_the_manifest_and_the_po
         "manifest": f"releases/{manifest['release']}/manifest.json", "release": manifest["release"], "version": 1}
 
 
-def test_republishing_an_unchanged_release_makes_only_the_listing_request(s3, built_demo) -> None:
+def test_republishing_an_unchanged_release_reads_the_pointer_and_its_manifest_only(s3, built_demo) -> None:
     bucket = s3.bucket()
     published(s3, built_demo, bucket)
     before = s3.objects(bucket)
     again = published(s3, built_demo, bucket)
-    assert again["requests"] == {"ListObjectsV2": 1}
+    assert again["requests"] == {"GetObject": 1, "HeadObject": 1}, "no listing: the manifest proves its files"
     assert (again["uploaded"], again["pointer"], again["present"]) == ([], "unchanged", again["objects"])
     assert s3.objects(bucket) == before, "no key rewritten"
     text = publish(s3, built_demo, bucket)
@@ -172,8 +172,32 @@ def test_one_changed_file_uploads_it_what_it_renames_the_manifest_and_the_pointe
     assert len(uploaded) == len(patterns), uploaded
     assert all(re.fullmatch(p, k) for p, k in zip(patterns, uploaded, strict=True)), uploaded
     assert second["release"] != first["release"]
-    assert second["requests"] == {"ListObjectsV2": 1, "PutObject": 6}
+    # HEAD: is the manifest there? The marker (a PUT, then a DeleteObjects), a look for a running gc, the listing.
+    assert second["requests"] == {"DeleteObjects": 1, "HeadObject": 1, "ListObjectsV2": 2, "PutObject": 7}
     assert old < set(s3.objects(bucket)), "the old release's keys stay for pages still using them"
+    assert not s3.objects(bucket, "static/markers/"), "the publish's marker is gone once it is done"
+
+
+def test_republishing_an_older_release_whose_manifest_is_there_writes_the_pointer_only(s3, tmp_path) -> None:
+    """A rollback: the manifest in the bucket proves the files, so nothing is listed or uploaded."""
+    site = small_site(tmp_path / "site")
+    old_release = release_of(site)
+    bucket = s3.bucket()
+    first = published(s3, site, bucket)
+    (site / "static_src/img/a.png").write_bytes(PNG + b"changed")
+    assert run_cli("build", cwd=site).returncode == 0
+    published(s3, site, bucket)
+    before = s3.objects(bucket)
+    dry = publish(s3, site, bucket, str(old_release), "--dry-run")
+    assert dry.returncode == 0 and dry.stdout.startswith("  would upload current.json\n"), dry.stdout
+    back = published(s3, site, bucket, str(old_release))
+    assert (back["release"], back["uploaded"], back["pointer"]) == (first["release"], ["current.json"], "written")
+    assert back["present"] == back["objects"] == first["objects"]
+    assert "ListObjectsV2" not in back["requests"] or back["requests"]["ListObjectsV2"] == 1, "only the gc look"
+    after = s3.objects(bucket)
+    assert set(after) == set(before) and after["static/current.json"] > before["static/current.json"]
+    pointer = json.loads(s3.client().get_object(Bucket=bucket, Key="static/current.json")["Body"].read())
+    assert pointer["release"] == first["release"]
 
 
 def test_dry_run_lists_what_it_would_upload_and_writes_nothing(s3, tmp_path) -> None:

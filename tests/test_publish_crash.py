@@ -70,7 +70,9 @@ def test_killed_at_random_moments_then_run_again_it_completes_writing_nothing_tw
 
         resumed = published(s3, site, bucket, "--jobs", "4")
         after = s3.objects(bucket)
-        assert set(after) == expected
+        left = {key for key in after if key.startswith("static/markers/")}
+        assert len(left) <= 1, "at most the killed run's marker stays (a gc deletes it once it is old)"
+        assert set(after) - left == expected
         assert pointer_is_complete(s3, bucket, after)
         assert {f"static/{rel}" for rel in resumed["uploaded"]} == expected - set(before)
         assert resumed["already_there"] == []

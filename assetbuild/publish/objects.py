@@ -53,9 +53,10 @@ class StoredObject:
         return data
 
 
-def release_objects(release_dir: Path) -> tuple[Manifest, list[StoredObject]]:
-    """The manifest of ``release_dir`` and one object per file and copy it lists, sorted by key."""
-    manifest = Manifest.load(release_dir / MANIFEST_NAME)
+def release_objects(release_dir: Path, manifest: Manifest | None = None) -> tuple[Manifest, list[StoredObject]]:
+    """The manifest of ``release_dir`` (unless given, loaded) and one object per file and copy it lists,
+    sorted by key."""
+    manifest = manifest or Manifest.load(release_dir / MANIFEST_NAME)
     files_dir = manifest.files_dir or release_dir  # the output folder's store
     objects: dict[str, StoredObject] = {}
     for entry in manifest.entries.values():
@@ -70,6 +71,11 @@ def release_objects(release_dir: Path) -> tuple[Manifest, list[StoredObject]]:
             objects[file] = StoredObject(file, kind, content_encoding=encoding, path=path, size=size,
                                          integrity=entry.integrity)
     return manifest, [objects[rel] for rel in sorted(objects)]
+
+
+def file_keys(manifest: Manifest) -> set[str]:
+    """The keys of a release's files and copies, from its manifest alone (no file is looked at)."""
+    return {file for entry in manifest.entries.values() for file in (entry.file, *entry.encodings.values())}
 
 
 def manifest_object(release_dir: Path, release: str) -> StoredObject:

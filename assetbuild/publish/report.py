@@ -32,5 +32,6 @@ def gc_text(result: GcResult) -> str:
     lines.append(
         f"{result.target}: kept releases {', '.join(result.kept) or '(none)'}; {verb} {len(result.deleted)} keys; "
         f"{result.spared} unused keys younger than the grace period left"
+        + (f"; kept the keys of {len(result.publishing)} publishes under way" if result.publishing else "")
     )
     return "\n".join(lines)

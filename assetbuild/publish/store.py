@@ -1,5 +1,8 @@
-"""The bucket, through boto3 (the one module that imports it): a paginated listing, conditional puts,
-batch deletes, a count of the HTTP requests made, and every storage failure as one line."""
+"""The bucket, through botocore (the one module that imports it): a paginated listing, conditional puts,
+single-key reads, batch deletes, a count of the HTTP requests made, and every storage failure as one line.
+
+The client is botocore's own: boto3 (the ``publish`` extra, which brings botocore) would only wrap it,
+and importing it costs a re-publish about 45 ms of its start-up."""
 
 from __future__ import annotations
 
@@ -42,7 +45,6 @@ class Store:
 
     def __init__(self, target: Target, endpoint_url: str | None = None, workers: int = 16) -> None:
         try:
-            import boto3
             import botocore.session
             from botocore.config import Config
         except ImportError:
@@ -59,8 +61,7 @@ class Store:
         core = botocore.session.get_session()
         core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_timestamp)
         try:
-            self.client = boto3.session.Session(botocore_session=core).client("s3", endpoint_url=endpoint_url,
-                                                                              config=config)
+            self.client = core.create_client("s3", endpoint_url=endpoint_url, config=config)
         except ValueError as err:  # botocore: "Invalid endpoint: ..."
             raise ConfigError(f"--endpoint-url {endpoint_url!r}: not a URL ({err})") from None
         self.client.meta.events.register("before-send.s3.*", self._count)
@@ -69,13 +70,14 @@ class Store:
         with self._lock:
             self.requests[event_name.rsplit(".", 1)[-1]] += 1
 
-    def listing(self) -> dict[str, Listed]:
-        """Every key under the prefix (relative to it): one paginated ListObjectsV2, no per-key requests."""
+    def listing(self, under: str = "") -> dict[str, Listed]:
+        """Every key under the prefix (or under ``under`` within it), relative to the prefix: one paginated
+        ListObjectsV2, no per-key requests."""
         found: dict[str, Listed] = {}
         cut = len(self.target.prefix)
         with self._errors():
             pages = self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.target.bucket, Prefix=self.target.prefix)
+                Bucket=self.target.bucket, Prefix=self.target.key(under))
             for page in pages:
                 for item in page.get("Contents", ()):
                     found[item["Key"][cut:]] = Listed(item["Size"], item["ETag"].strip('"'), item["LastModified"])
@@ -94,7 +96,7 @@ class Store:
             try:
                 self.client.put_object(Bucket=self.target.bucket, Key=self.target.key(obj.rel), Body=data, **headers)
             except ClientError as err:
-                if err.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 412:
+                if _status(err) == 412:
                     return False  # written by an earlier, interrupted run (or a concurrent one): same bytes
                 raise
         return True
@@ -103,6 +105,32 @@ class Store:
         with self._errors():
             response = self.client.get_object(Bucket=self.target.bucket, Key=self.target.key(rel))
             return response["Body"].read()
+
+    def get_if_there(self, rel: str) -> bytes | None:
+        """The object's bytes, or None where the key does not exist."""
+        from botocore.exceptions import ClientError
+
+        with self._errors():
+            try:
+                response = self.client.get_object(Bucket=self.target.bucket, Key=self.target.key(rel))
+            except ClientError as err:
+                if _status(err) == 404:
+                    return None
+                raise
+            return response["Body"].read()
+
+    def exists(self, rel: str) -> bool:
+        """One HEAD request."""
+        from botocore.exceptions import ClientError
+
+        with self._errors():
+            try:
+                self.client.head_object(Bucket=self.target.bucket, Key=self.target.key(rel))
+            except ClientError as err:
+                if _status(err) == 404:
+                    return False
+                raise
+        return True
 
     def delete(self, rels: Iterable[str]) -> None:
         keys = [self.target.key(rel) for rel in rels]
@@ -118,6 +146,10 @@ class Store:
 
     def _errors(self) -> _StorageErrors:
         return _StorageErrors(self)
+
+
+def _status(err: Any) -> int | None:
+    return err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
 
 
 def _timestamp(text: str) -> datetime:
