@@ -9,7 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -109,3 +109,36 @@ def test_a_gc_that_listed_before_the_publish_began_is_waited_for(s3, tmp_path: P
     assert complete(s3, bucket), "the live release has every key"
     assert reused <= set(report.uploaded), "the publish listed after the gc, and uploaded them again"
     assert len(said) == 1 and said[0].startswith(f"waiting for a garbage collection of s3://{bucket}/static/ ")
+
+
+class Recording(Store):
+    """A real store that remembers each batch of deletions, in order."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.batches: list[list[str]] = []
+
+    def delete(self, rels: Iterable[str]) -> None:
+        rels = list(rels)
+        self.batches.append(rels)
+        super().delete(rels)
+
+
+def test_gc_deletes_manifests_before_their_files_and_expires_a_killed_publishs_marker(s3, tmp_path) -> None:  # noqa: F811
+    """A manifest in the bucket must always have all its files (a re-publish trusts it without listing),
+    even when a gc is killed between two deletions; a marker a killed publish left keeps its keys a day."""
+    bucket = s3.bucket()
+    site, reused = releases_a_b_then_c_built(s3, tmp_path / "site", bucket)
+    manifest = (release_of(site) / "manifest.json").read_bytes()
+    marker = "static/markers/publish-0123456789abcdef-0123456789abcdef.json"  # as a killed publish of C leaves
+    s3.client().put_object(Bucket=bucket, Key=marker, Body=manifest)
+    store = Recording(parse_target(f"s3://{bucket}/static"), s3.url)
+    kept = collect_garbage(store, keep=1, grace=timedelta(0), dry_run=True)
+    assert kept.publishing == ["0123456789abcdef"] and not reused & set(kept.deleted)
+    assert [rel for rel in kept.deleted if not rel.endswith("/manifest.json")] == [], "only A's manifest would go"
+    later = datetime.now(UTC) + timedelta(days=1, minutes=1)
+    gone = collect_garbage(store, keep=1, grace=timedelta(0), now=later)
+    assert gone.publishing == [] and reused | {marker.removeprefix("static/")} <= set(gone.deleted)
+    deletions = [batch for batch in store.batches if not all(rel.startswith("markers/gc-") for rel in batch)]
+    assert deletions == [kept.deleted, sorted(set(gone.deleted) - set(kept.deleted))], "manifests first"
+    assert not set(s3.objects(bucket)) & {f"static/{rel}" for rel in gone.deleted}
