@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 from servestatic.responders import MissingFileError, StaticFile
 
 from .errors import AssetbuildError
+from .headers import CACHE_CONTROL, content_type
 from .manifest import MANIFEST_NAME, Entry, Manifest
 
-CACHE_CONTROL = "public, max-age=31536000, immutable"
 # What a fingerprinted file name looks like: worth a look at the releases folder when unknown.
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}(\.[^/]*)?$")
 ETAG_CHARS = 24  # of the base64 sha384 digest: 144 bits, far beyond any collision
@@ -95,7 +95,7 @@ class ReleaseFiles:
 
 def _static_file(folder: Path, entry: Entry) -> StaticFile:
     path = str(folder / entry.file)
-    media_type = entry.type + ("; charset=utf-8" if entry.type.startswith("text/") else "")
+    media_type = content_type(entry.type)
     digest = entry.integrity.partition("-")[2][:ETAG_CHARS] or entry.file
     headers = [
         ("Content-Type", media_type),

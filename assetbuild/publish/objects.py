@@ -13,8 +13,9 @@ import brotli
 
 from .. import integrity
 from ..errors import SourceError
+from ..headers import CACHE_CONTROL as IMMUTABLE
+from ..headers import content_type
 from ..manifest import MANIFEST_NAME, Manifest
-from ..wsgi import CACHE_CONTROL as IMMUTABLE
 
 POINTER = "current.json"
 POINTER_CACHE_CONTROL = "no-cache"  # the one mutable key: caches must ask before reusing it
@@ -60,7 +61,7 @@ def release_objects(release_dir: Path, manifest: Manifest | None = None) -> tupl
     files_dir = manifest.files_dir or release_dir  # the output folder's store
     objects: dict[str, StoredObject] = {}
     for entry in manifest.entries.values():
-        kind = http_content_type(entry.type)
+        kind = content_type(entry.type)
         copies = [(entry.file, None), *((file, encoding) for encoding, file in entry.encodings.items())]
         for file, encoding in copies:
             path = files_dir / file
@@ -94,7 +95,3 @@ def pointer_object(release: str) -> StoredObject:
 def release_key(release: str) -> str:
     return f"releases/{release}/{MANIFEST_NAME}"
 
-
-def http_content_type(media_type: str) -> str:
-    """The Content-Type header for a manifest ``type``: text is UTF-8, as the WSGI serving says."""
-    return media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
