@@ -5,8 +5,9 @@
 
 Builds the corpus release (bench/make_corpus.py, one copy: about 6,200 files), then measures:
 a cold publish into an empty bucket (wall time, requests, objects, bytes) and a re-publish of the
-unchanged release (wall time of the whole command, time inside it, requests made). Prints numbers;
-asserts nothing.
+unchanged release (wall time of the whole command, time inside it, requests made), then where the
+re-publish's start-up goes: the interpreter, importing the command line, botocore, the client.
+Prints numbers; asserts nothing. Set PYTHONPATH to measure another checkout's code.
 """
 
 from __future__ import annotations
@@ -73,6 +74,21 @@ def publish(site: Path, url: str, bucket: str, jobs: int) -> tuple[float, dict]:
     return wall, json.loads(result.stdout)
 
 
+STARTUP = [
+    ("the interpreter", "pass"),
+    ("+ import the command line and assetbuild.publish", "import assetbuild.cli, assetbuild.publish"),
+    ("+ import botocore's session", "import assetbuild.cli, assetbuild.publish, botocore.session"),
+    ("+ create the S3 client", "import assetbuild.cli\nfrom assetbuild.publish import Store, parse_target\n"
+                               "Store(parse_target('s3://bench/static'), 'http://127.0.0.1:9')"),
+]
+
+
+def timed(code: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, **S3_ENV})
+    return time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (median shown)")
@@ -108,10 +124,13 @@ def main(argv: list[str] | None = None) -> int:
               f"current.json {warm['pointer']}")
         print(f"  wall time of the command: median {statistics.median(warms):.2f} s "
               f"(runs: {', '.join(f'{w:.2f}' for w in warms)})")
-        print(f"  time inside publish (listing and planning): median {statistics.median(inside):.3f} s")
+        print(f"  time inside publish (its requests and planning): median {statistics.median(inside):.3f} s")
         print(f"  CPU time: the command {statistics.median(client_cpu):.2f} s, the S3 server "
               f"{statistics.median(server_cpu):.2f} s (medians; wall time on an idle machine is about their sum)")
         print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print("start-up, medians of 5 (each includes the one before):")
+        for label, code in STARTUP:
+            print(f"  {label}: {statistics.median(timed(code) for _ in range(5)):.3f} s")
     finally:
         server.terminate()
         server.wait()
