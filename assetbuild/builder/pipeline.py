@@ -51,16 +51,18 @@ def full_build(
     on_demand = {name: functools.partial(_plain_asset, name, path, config)
                  for name, path in the_plan.on_demand.items()}
     scans = _scan_scripts(assets, workers, cache, _stage(progress, "parsing scripts", len(assets)))
+    styles = {name: references.find_cached(asset.data, cache) for name, asset in assets.items()
+              if references.kind_of(name) == "css"}
     try:
         published = fingerprint(assets, unpublished, warn, references.root_of(config.url_prefix), on_demand,
-                                scans=scans, importmap=config.importmap, modules=config.modules)
+                                scans=scans, styles=styles, importmap=config.importmap, modules=config.modules)
     except BuildFailed as failed:
         errors.extend(failed.errors)
         published = {}
     errors.extend(check_templates(config.templates, [*assets, *published], config.display, warn))
     if errors:
         raise BuildFailed(errors)
-    del assets, scans  # per-file data no later step needs (for 200,000 files, tens of MB)
+    del assets, scans, styles  # per-file data no later step needs (for 200,000 files, tens of MB)
     items = sorted(published.values(), key=lambda p: p.name)
     known = _release_if_built(published, config, cache)
     if known is not None:  # unchanged output: nothing to compress, nothing to write

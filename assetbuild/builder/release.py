@@ -29,12 +29,12 @@ from ..manifest import MANIFEST_NAME, MANIFEST_VERSION, MAX_MANIFEST_BYTES
 from . import manifest_text
 from .current import RELEASES, TEMP_PREFIX, current_release
 from .folders import flush_tree, fsync_folder, make_folders, remove_tree, walk
-from .leaves import OnDisk
 from .lock import flock_folder
 from .store import listed, move_in, present, store_of, trusted_stamps, unchanged_folders
 
 if TYPE_CHECKING:
     from .fingerprint import Published
+    from .leaves import OnDisk
 
 FILE_MODE = 0o644
 # The system's mime.types differs between machines; the release must not.
