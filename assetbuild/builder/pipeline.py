@@ -134,12 +134,16 @@ def _importmap(config: Config) -> dict[str, object]:
 def _scan_scripts(
     assets: Mapping[str, Asset], workers: Workers, cache: Cache, done: Callable[[int], None] | None
 ) -> dict[str, js_modules.Scan]:
-    """Parse every script once, on every core (tree-sitter runs in C, but a large script still takes
-    a while), or take its parse from the cache."""
-    scripts = [name for name in assets if references.kind_of(name) == "js"]
+    """Parse every script once: the ones the cache does not know, on every core (tree-sitter runs in
+    C, but a large script still takes a while). The cache is asked here, not in the workers: sending
+    them every script's bytes cost more than the parses it saved (10 MB of scripts: 0.3 s)."""
+    scans = {name: js_modules.remembered_scan(assets[name].data, cache)
+             for name in assets if references.kind_of(name) == "js"}
+    missing = [name for name, found in scans.items() if found is None]
     work = functools.partial(js_modules.cached_scan, cache=cache)
-    scans = workers.map(work, [assets[name].data for name in scripts], done, weight=len)
-    return dict(zip(scripts, scans, strict=True))
+    scans.update(zip(missing, workers.map(work, [assets[name].data for name in missing], done, weight=len),
+                     strict=True))
+    return scans  # type: ignore[return-value]
 
 
 def _release_if_built(

@@ -117,8 +117,16 @@ def _spans(data: bytes, kind: str) -> list[tuple[int, int, str, tuple[int, int] 
                 name = "idq" if m.group("idq") is not None else "isq"
                 found.append((m.start(name), m.end(name), "import", None))
     elif kind == "js":
-        for m in _JS_MAP.finditer(data):
-            found.append((m.start("target"), m.end("target"), "sourcemap", m.span()))
+        # Only the lines that name a source map are matched: finding them is a byte search, where
+        # the line-anchored pattern would be tried at every line of megabytes of vendor scripts.
+        at, done = data.find(b"sourceMappingURL="), 0
+        while at >= 0:
+            start = data.rfind(b"\n", 0, at) + 1
+            m = _JS_MAP.match(data, start) if start >= done else None
+            if m:
+                found.append((m.start("target"), m.end("target"), "sourcemap", m.span()))
+                done = m.end()
+            at = data.find(b"sourceMappingURL=", at + 1)
     return found
 
 
