@@ -64,7 +64,8 @@ def full_build(
         raise BuildFailed(errors)
     del assets, scans, styles  # per-file data no later step needs (for 200,000 files, tens of MB)
     items = sorted(published.values(), key=lambda p: p.name)
-    known = _release_if_built(published, config, cache)
+    content_id = _content_id(published, config)
+    known = _release_if_built(published, config, cache, content_id)
     if known is not None:  # unchanged output: nothing to compress, nothing to write
         release, copies = known
         written = finish(config, release, None, ticket, wait, archive)
@@ -109,7 +110,7 @@ def full_build(
             workers.stop()
         staging.discard()
     tell_superseded(written, release.id, warn)
-    cache.put("release-of", _content_id(published, config), release.id.encode())
+    cache.put("release-of", content_id, release.id.encode())
     return _result(release, written, published, copies, the_plan, read), outside
 
 
@@ -147,11 +148,11 @@ def _scan_scripts(
 
 
 def _release_if_built(
-    published: Mapping[str, Published], config: Config, cache: Cache
+    published: Mapping[str, Published], config: Config, cache: Cache, content_id: str
 ) -> tuple[Release, dict[str, dict[str, int]]] | None:
     """The release these very files made before, if the cache remembers it and its files are in the
     store (``finish`` checks again, under the lock, that it is complete)."""
-    known = cache.get("release-of", _content_id(published, config))
+    known = cache.get("release-of", content_id)
     if known is None:
         return None
     release_id = known.decode(errors="replace")
