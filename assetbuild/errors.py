@@ -6,7 +6,6 @@ and exits with its ``exit_code``; anything else is a bug and keeps its traceback
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 EXIT_SOURCES = 1
@@ -81,4 +80,6 @@ class AssetNotFound(AssetbuildError, LookupError):
 
 def closest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
     """The known names most like ``name``, best first."""
+    import difflib  # here: only a mistake needs it, and every run imports this module
+
     return difflib.get_close_matches(name, list(known), n=n, cutoff=0.7)

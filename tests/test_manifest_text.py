@@ -1,4 +1,5 @@
-"""The manifest's bytes and its release id, made piece by piece, are byte for byte what whole-text encoding gives."""
+"""The manifest's bytes, written line by line, are what whole-text encoding gives; its release id
+is the hash of the same text without the id's line."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import json
 
 import pytest
 
-from assetbuild.builder import manifest_text
-from assetbuild.builder.release import dump_manifest
+from assetbuild.builder.release import dump_manifest, manifest_and_id, release_id
 
 
 def asset(i: int) -> dict[str, object]:
@@ -23,16 +23,7 @@ def document(count: int, **extra: object) -> dict[str, object]:
             **extra}
 
 
-@pytest.mark.parametrize("doc", [
-    document(0),
-    document(1),
-    document(512),  # exactly one group
-    document(513),  # a group and one more
-    document(1100, importmap={"vue": "/static/vue.js", "a": {}}, modules="keep", release="0123456789abcdef"),
-    {"version": 1, "url_prefix": "/é/", "assets": {"b é/\"x\n.js": {"file": "x\u2028.js", "sources": ["a\\b"],
-                                                                   "size": 1.5, "none": None, "yes": True}}},
-], ids=["empty", "one", "512", "513", "1100-with-importmap", "unicode-and-escapes"])
-def test_the_manifest_text_is_what_whole_text_encoding_gives(doc: dict[str, object]) -> None:
+def whole_text(doc: dict[str, object]) -> bytes:
     def dump(value: object) -> str:
         return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
 
@@ -43,7 +34,21 @@ def test_the_manifest_text_is_what_whole_text_encoding_gives(doc: dict[str, obje
             lines.append(f'  "assets": {{\n{rows}\n  }}')
         else:
             lines.append(f"  {dump(key)}: {dump(value)}")
-    assert dump_manifest(doc) == ("{\n" + ",\n".join(lines) + "\n}\n").encode()
-    assert json.loads(dump_manifest(doc)) == doc
-    compact = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-    assert manifest_text.compact_sha256(doc) == hashlib.sha256(compact).hexdigest()
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
+
+
+@pytest.mark.parametrize("doc", [
+    document(0),
+    document(1),
+    document(1100, importmap={"vue": "/static/vue.js", "a": {}}, modules="keep"),
+    {"version": 1, "url_prefix": "/é/", "assets": {"b é/\"x\n.js": {"file": "x\u2028.js", "sources": ["a\\b"],
+                                                                   "size": 1.5, "none": None, "yes": True}}},
+], ids=["empty", "one", "1100-with-importmap", "unicode-and-escapes"])
+def test_the_manifest_text_and_its_release_id(doc: dict[str, object]) -> None:
+    assert dump_manifest(doc) == whole_text(doc)
+    manifest, release = manifest_and_id(doc)
+    assert release == hashlib.sha256(whole_text(doc)).hexdigest()[:16]
+    assert manifest == whole_text({**doc, "release": release})
+    assert json.loads(manifest) == {**doc, "release": release}
+    assert release_id(json.loads(manifest)) == release
+    assert release_id({**json.loads(manifest), "url_prefix": "/other/"}) != release

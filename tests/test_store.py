@@ -4,11 +4,13 @@ changed, a prune deletes what no kept release lists, and every door serves from 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import tarfile
 import time
 from pathlib import Path
 
+import pytest
 from conftest import load_manifest, release_tree, run_cli, write_project
 
 from assetbuild import Manifest
@@ -130,3 +132,26 @@ def test_a_file_deleted_after_the_store_was_found_complete_is_written_again(tmp_
     result = run_cli("build", cwd=root)
     assert result.returncode == 0 and "nothing written" not in result.stdout, result.stdout
     assert css.is_file() and verify(root / "dist/current") == []
+
+
+@pytest.mark.parametrize("older_manifest", [False, True], ids=["one-asset-a-line", "indented"])
+def test_a_prune_keeps_a_file_whose_asset_line_changed_and_deletes_the_one_replaced(
+    tmp_path: Path, older_manifest: bool
+) -> None:
+    """The prune reads only the lines where manifests differ: a bundle whose inputs changed but
+    whose bytes did not keeps its file although its line differs. A manifest written indented
+    (by an older version) is read whole."""
+    files = {"css/a.css": ".a{color:red}\n", "css/b.css": "", "robots.txt": "version 0\n"}
+    root = write_project(tmp_path / "p", files, {"css/all.css": ["css/a.css", "css/b.css"]}, keep=1)
+    first = build(root)
+    if older_manifest:
+        manifest = root / "dist/releases" / first / "manifest.json"
+        manifest.write_text(json.dumps(json.loads(manifest.read_text()), indent=2))
+    old_robots = load_manifest(root / "dist")["assets"]["robots.txt"]["file"]
+    write_project(root, {"robots.txt": "version 1\n"}, {"css/all.css": ["css/a.css"]}, keep=1)
+    second = build(root)
+    assert [p.name for p in (root / "dist/releases").iterdir()] == [second]
+    assert set(stored(root)) == listed(root, second)
+    assert load_manifest(root / "dist")["assets"]["css/all.css"]["sources"] == ["css/a.css"]
+    assert old_robots not in stored(root)
+    assert verify(root / "dist/current") == []

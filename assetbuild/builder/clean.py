@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .prune import collect
 from .release import RELEASES, building, current_release, sweep
-from .store import collect, collect_unlisted
+from .store import collect_unlisted
 
 
 def clean(output: Path, keep: int, own: Path | None = None, unlisted: bool = False) -> list[Path]:

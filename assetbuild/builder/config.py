@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,13 +49,21 @@ class Config:
 
     def display(self, path: Path | str) -> str:
         """A path as a person wants to read it: relative to the working folder where possible."""
-        text, here = str(path), os.getcwd()
-        if text.startswith(here + os.sep) and "/./" not in text and "/../" not in text:
-            return text[len(here) + 1:]  # the common case, without relpath's cost (one call per file)
-        try:
-            return os.path.relpath(path)
-        except ValueError:
-            return text
+        return _display(str(path), os.getcwd())
+
+    def displayer(self) -> Callable[[Path | str], str]:
+        """``display``, with the working folder asked once: for a step that names every file."""
+        here = os.getcwd()
+        return lambda path: _display(str(path), here)
+
+
+def _display(text: str, here: str) -> str:
+    if text.startswith(here + os.sep) and "/./" not in text and "/../" not in text:
+        return text[len(here) + 1:]  # the common case, without relpath's cost (one call per file)
+    try:
+        return os.path.relpath(text, here)
+    except ValueError:
+        return text
 
 
 DEFAULTS: dict[str, Any] = {

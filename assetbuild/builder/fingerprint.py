@@ -81,6 +81,7 @@ def fingerprint(
     on_demand: Mapping[str, Callable[[], Asset]] | None = None,
     *,
     scans: Mapping[str, js_modules.Scan] | None = None,
+    styles: Mapping[str, list[references.Reference]] | None = None,
     importmap: Mapping[str, str] | None = None,
     modules: str = "rewrite",
 ) -> dict[str, Published]:
@@ -88,7 +89,8 @@ def fingerprint(
 
     ``url_root`` is the URL prefix's path: references under it name logical files too.
     ``on_demand`` loads the files published only when a published file reaches them.
-    ``scans`` holds the scripts' parses where the caller made them (in parallel); ``importmap``
+    ``scans`` holds the scripts' parses where the caller made them (in parallel), ``styles`` the
+    stylesheets' references where the caller found them (from the cache); ``importmap``
     maps bare specifiers to logical names; ``modules="importmap"`` leaves specifiers as written.
     """
     errors: list[AssetbuildError] = []
@@ -111,7 +113,7 @@ def fingerprint(
             _check_script(node, scanned, warn, errors)
             node.refs.extend(references.find(node.asset.data, kind, scanned.specifiers))
         elif kind is not None:
-            node.refs.extend(references.find(node.asset.data, kind))
+            node.refs.extend(styles[name] if styles and name in styles else references.find(node.asset.data, kind))
         for ref in node.refs:
             target = links.follow(name, node, ref)
             if target is not None and target not in nodes:  # reached, so published too

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
-from .clean import clean
 from .config import Config
 from .current import RELEASES, TEMP_PREFIX, Ticket, check_link, superseded, switch_current
 from .lock import locked
@@ -61,6 +60,8 @@ def finish(
             return Written(final, created, False, True)
         if not switch_current(output, release_id, ticket):
             return Written(final, created, False)
+        from .clean import clean  # here: only a build that moved `current` prunes
+
         removed = clean(output, config.keep, staging and staging.path)
         pruned = tuple(p.name for p in removed if not p.name.startswith(TEMP_PREFIX))
         return Written(final, created, True, pruned=pruned)

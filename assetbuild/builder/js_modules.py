@@ -124,26 +124,36 @@ def map_bare(specifier: str, importmap: Mapping[str, str]) -> str | None:
 
 def cached_scan(data: bytes, cache: Cache) -> Scan:
     """``scan``, remembered in the build cache by the file's content (and the parser's version):
-    a rebuild parses only the scripts that changed. A damaged entry is a miss."""
-    key = key_of("js-scan", _parser_versions(), hashlib.sha256(data).digest())
-    raw = cache.get("js-scan", key)
-    if raw is not None:
-        try:
-            fields = json.loads(raw)
-            refs = (Reference(**{**r, "target": r["target"].encode("utf-8", "surrogateescape")})
-                    for r in fields["specifiers"])
-            return Scan(tuple(refs),
-                        tuple(fields["syntax_error"]) if fields["syntax_error"] else None,  # type: ignore[arg-type]
-                        tuple(fields["dynamic_lines"]),
-                        tuple(fields["module_at"]) if fields["module_at"] else None)  # type: ignore[arg-type]
-        except (ValueError, KeyError, TypeError):
-            pass
-    found = scan(data)
-    fields = asdict(found)
-    for ref in fields["specifiers"]:
-        ref["target"] = ref["target"].decode("utf-8", "surrogateescape")
-    cache.put("js-scan", key, json.dumps(fields, ensure_ascii=True).encode())
+    a rebuild parses only the scripts that changed."""
+    found = remembered_scan(data, cache)
+    if found is None:
+        found = scan(data)
+        fields = asdict(found)
+        for ref in fields["specifiers"]:
+            ref["target"] = ref["target"].decode("utf-8", "surrogateescape")
+        cache.put("js-scan", _scan_key(data), json.dumps(fields, ensure_ascii=True).encode())
     return found
+
+
+def remembered_scan(data: bytes, cache: Cache) -> Scan | None:
+    """The scan the cache holds for these bytes, or None; a damaged entry is a miss."""
+    raw = cache.get("js-scan", _scan_key(data))
+    if raw is None:
+        return None
+    try:
+        fields = json.loads(raw)
+        refs = (Reference(**{**r, "target": r["target"].encode("utf-8", "surrogateescape")})
+                for r in fields["specifiers"])
+        return Scan(tuple(refs),
+                    tuple(fields["syntax_error"]) if fields["syntax_error"] else None,  # type: ignore[arg-type]
+                    tuple(fields["dynamic_lines"]),
+                    tuple(fields["module_at"]) if fields["module_at"] else None)  # type: ignore[arg-type]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _scan_key(data: bytes) -> str:
+    return key_of("js-scan", _parser_versions(), hashlib.sha256(data).digest())
 
 
 @cache

@@ -112,6 +112,7 @@ class Known:
         self.seen: dict[str, list[Any]] = {}
         self._signatures: dict[str, str | None] = dict(signatures or {})
         self.newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
+        self.display = config.displayer()  # a build names each of 20,000 files: one getcwd, not one each
 
     def unchanged(self, path: str) -> bool:
         """Whether the file is as the last build hashed it."""
@@ -121,7 +122,7 @@ class Known:
     def on_disk(self, config: Config, path: str) -> OnDisk:
         if self.unchanged(path):
             _, size, sha256, digest = self.known[path]
-            found = OnDisk(path, config.display(path), size, sha256, digest)
+            found = OnDisk(path, self.display(path), size, sha256, digest)
         else:
             found = on_disk(config, Path(path))
         signature = self._signature(path)

@@ -9,15 +9,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
-
-from wcmatch import glob
+from typing import Any, BinaryIO
 
 from ..errors import AssetbuildError, BuildFailed, ConfigError, SourceError, closest
 from .config import SASS_SUFFIXES, Config, bundle_kind
 from .folders import walk
 
-GLOB_FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
 GLOB_CHARS = frozenset("*?[{")
 TEMPLATE_SUFFIXES = (".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".txt", ".svg")
 
@@ -81,8 +78,13 @@ def scan(config: Config) -> SourceTree:
                 if name not in files and name not in left_out:
                     left_out[name] = path
     if errors:
-        raise BuildFailed(errors)
-    return SourceTree(root=config.source, files=dict(sorted(files.items())), excluded=dict(sorted(left_out.items())))
+        raise BuildFailed(sorted(errors, key=str))  # the walk's order is the file system's
+    return SourceTree(root=config.source, files=_sorted(files), excluded=_sorted(left_out))
+
+
+def _sorted(found: dict[str, str]) -> dict[str, str]:
+    names = sorted(found)  # the names alone: comparing (name, path) pairs takes twice as long
+    return dict(zip(names, map(found.__getitem__, names), strict=True))
 
 
 def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
@@ -104,17 +106,21 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
         folder, prefix, real_folder, held = stack.pop()
         try:
             with os.scandir(folder) as it:
-                entries = sorted(it, key=_by_name)
+                entries = list(it)  # in the folder's order: `scan` sorts the names, once
         except OSError as err:
             errors.append(SourceError(config.display(Path(folder)), f"cannot read folder: {err.strerror}"))
             continue
-        below = []
         for entry in entries:
-            if not _is_utf8(entry.name):
+            name = entry.name
+            if entry.is_file(follow_symlinks=False) and name.isascii():  # most entries: no more to check
+                logical = prefix + name
+                (left_out if held or (excluded and excluded(logical)) else files)[logical] = entry.path
+                continue
+            if not _is_utf8(name):
                 errors.append(SourceError(_shown(config, entry.path),
                                           "the file name is not valid UTF-8; rename it"))
                 continue
-            logical = prefix + entry.name
+            logical = prefix + name
             real = ""
             if entry.is_symlink():
                 real = os.path.realpath(entry.path)
@@ -126,18 +132,14 @@ def _walk(config: Config, root: Path, prefix: str, errors: list[AssetbuildError]
                     ))
                     continue
             if entry.is_dir():
-                real = real or os.path.join(real_folder, entry.name)
+                real = real or os.path.join(real_folder, name)
                 if not _inside(real_folder, real) and real not in own:  # a link to a holding folder would loop
                     # A Sass load path's files are held back like excluded ones: compiled in, or
                     # published only when a published file reaches them.
-                    below.append((entry.path, logical + "/", real, held or logical in supplied))
+                    stack.append((entry.path, logical + "/", real, held or logical in supplied))
             elif entry.is_file():
                 (left_out if held or (excluded and excluded(logical)) else files)[logical] = entry.path
-        stack.extend(reversed(below))
     return files, left_out
-
-
-_by_name = operator.attrgetter("name")
 
 
 def _matcher(patterns: tuple[str, ...]) -> Callable[[str], object] | None:
@@ -149,12 +151,18 @@ def _matcher(patterns: tuple[str, ...]) -> Callable[[str], object] | None:
     suffixes = tuple(p[4:] for p in patterns if p.startswith("**/*") and not _GLOB_CHARS.search(p[4:]))
     others = [p for p in patterns if not (p.startswith("**/*") and p[4:] in suffixes)]
     if not others:
-        return lambda name: name.endswith(suffixes)
-    include, _ = glob.translate(others, flags=GLOB_FLAGS)
+        return operator.methodcaller("endswith", suffixes)  # no Python frame per file
+    from wcmatch import glob  # here, not above: the default excludes need no glob translation
+
+    include, _ = glob.translate(others, flags=_glob_flags(glob))
     match = re.compile("|".join(f"(?:{regex})" for regex in include)).match
     if not suffixes:
         return match
     return lambda name: name.endswith(suffixes) or match(name)
+
+
+def _glob_flags(glob: Any) -> int:
+    return glob.GLOBSTAR | glob.DOTGLOB | glob.BRACE
 
 
 _GLOB_CHARS = re.compile(r"[*?\[\]{}!|\\/]")
@@ -219,12 +227,14 @@ def plan(config: Config, tree: SourceTree) -> Plan:
     errors: list[AssetbuildError] = []
     bundles: dict[str, tuple[str, ...]] = {}
     names = list(tree.files)
+    from wcmatch import glob  # here, not above: a no-op build never expands a glob
+
     for output, patterns in config.bundles.items():
         kind = bundle_kind(output)
         inputs: dict[str, None] = {}
         for pattern in patterns:
             if GLOB_CHARS.intersection(pattern):
-                matched = [n for n in names if glob.globmatch(n, pattern, flags=GLOB_FLAGS)]
+                matched = [n for n in names if glob.globmatch(n, pattern, flags=_glob_flags(glob))]
                 if not matched:
                     errors.append(ConfigError(f"bundle {output!r}: glob {pattern!r} matches no file", config.origin))
                 matched = [n for n in matched if not _is_partial(n)]

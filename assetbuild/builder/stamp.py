@@ -50,19 +50,29 @@ def _normal(project: str) -> str:
 
 
 def stamp(config: Config, files: Iterable[tuple[str, str]], signatures: dict[str, str] | None = None) -> str | None:
-    """The stamp of a build of ``files`` with ``config``; None if a file is too fresh to trust.
+    """The stamp of a build of ``files`` with ``config``; None if a file is missing or too fresh to trust.
 
-    ``signatures``: filled with each file's signature (path -> it) as far as the stamp got, for
-    the build to use again (``leaves.Known``) instead of taking them a second time."""
+    ``signatures``: filled with each trusted file's signature (path -> it), for the build to use
+    again (``leaves.Known``) instead of taking them a second time: all of them, also when the
+    stamp is None (a build right after an edit is the common case)."""
     newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
+    taken: dict[str, str] = {} if signatures is None else signatures
     lines: list[str] = []
-    for name, path in files:
-        signature = stamp_of_file(path, newest_trusted)
-        if signature is None:
-            return None
-        if signatures is not None:
-            signatures[path] = signature
+    trusted = True
+    stat = os.stat
+    for name, path in files:  # one stat a file is most of a no-op build: no call more than needed
+        try:
+            st = stat(path)
+        except OSError:
+            trusted = False
+            continue
+        if st.st_mtime_ns > newest_trusted or st.st_ctime_ns > newest_trusted:
+            trusted = False
+            continue
+        taken[path] = signature = signature_of(st)
         lines.append(f"{name}\0{signature}\0")  # a name holds no NUL; a signature four numbers
+    if not trusted:
+        return None
     return key_of(repr(config), versions(), "".join(lines))  # one part: a length each would cost more
 
 
@@ -76,4 +86,8 @@ def stamp_of_file(path: str, newest_trusted: int | None = None) -> str | None:
         return None
     if st.st_mtime_ns > newest_trusted or st.st_ctime_ns > newest_trusted:
         return None
+    return signature_of(st)
+
+
+def signature_of(st: os.stat_result) -> str:
     return f"{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..manifest import MANIFEST_NAME, RELEASES, STORE
-from .current import TEMP_PREFIX
-from .folders import FEW_WRITTEN, flush_tree, fsync_folder, make_folders, remove_tree
+from .folders import FEW_WRITTEN, flush_tree, fsync_folder, make_folders
 from .stamp import stamp_of_file
 
 
@@ -102,77 +101,20 @@ def move_in(staging: Path, store: Path, files: Collection[str]) -> None:
     fsync_folder(store.parent)
 
 
-def collect(output: Path, doomed: Iterable[Path], building: bool) -> list[Path]:
-    """Delete the release folders ``doomed`` and the store's files that no other release lists.
-
-    The caller holds the output lock. ``building``: another build is writing a release (its
-    staging folder is locked); it may rely on files it found in the store, so the releases
-    stay for the next prune.
-    """
-    doomed = list(doomed)
-    if building or not doomed:
-        return []
-    releases = output / RELEASES
-    candidates: set[str] = set()
-    for release in doomed:
-        candidates |= _files_of(release)
-    removed = []
-    for release in doomed:
-        # Renamed out of the way first, in one step: a prune killed halfway leaves a temporary
-        # folder for the next sweep, never a release that lists deleted files.
-        aside = releases / f"{TEMP_PREFIX}pruned-{release.name}"
-        os.rename(release, aside)
-        remove_tree(aside)
-        removed.append(release)
-    others = sorted((p for p in releases.iterdir() if not p.name.startswith(".")), key=_age)
-    for other in others:  # the oldest kept first: the likeliest to share the pruned files
-        if not candidates:
-            break
-        candidates -= _listed_among(other, candidates)
-    _delete(store_of(output), candidates)
-    return removed
-
-
-def _age(release: Path) -> int:
-    try:
-        return release.stat().st_mtime_ns
-    except OSError:
-        return 0
-
-
-FEW = 1000
-
-
-def _listed_among(release: Path, candidates: set[str]) -> set[str]:
-    """Which of ``candidates`` a release lists; all of them when its manifest cannot be read.
-
-    Few candidates (files an edit renamed) are looked for in the manifest's bytes, as JSON
-    strings, instead of parsing it (0.1 s for 20,000 assets): a name found elsewhere in the
-    manifest than as a file only keeps a file that could have gone."""
-    try:
-        with open(release / MANIFEST_NAME, "rb") as f:
-            raw = f.read()
-        if len(candidates) > FEW:
-            return listed(json.loads(raw)) & candidates
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return set(candidates)
-    return {c for c in candidates if json.dumps(c, ensure_ascii=False).encode() in raw}
-
-
 def collect_unlisted(output: Path) -> list[Path]:
     """Delete every store file that no release lists (left by builds killed while moving
     files in). The caller holds the output lock, with no build running."""
     wanted: set[str] = set()
     for release in (output / RELEASES).iterdir():
         if not release.name.startswith("."):
-            wanted |= _files_of(release)
+            wanted |= files_of(release)
     store = store_of(output)
     unlisted = present(store) - wanted if store.is_dir() else set()
-    _delete(store, unlisted)
+    delete(store, unlisted)
     return [store / rel for rel in sorted(unlisted)]
 
 
-def _files_of(release: Path) -> set[str]:
+def files_of(release: Path) -> set[str]:
     """The files a release folder's manifest lists; an unreadable manifest lists nothing."""
     try:
         with open(release / MANIFEST_NAME, "rb") as f:
@@ -181,7 +123,7 @@ def _files_of(release: Path) -> set[str]:
         return set()
 
 
-def _delete(store: Path, files: Iterable[str]) -> None:
+def delete(store: Path, files: Iterable[str]) -> None:
     folders = set()
     for rel in sorted(files):
         with contextlib.suppress(OSError):
