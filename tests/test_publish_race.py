@@ -142,3 +142,21 @@ def test_gc_deletes_manifests_before_their_files_and_expires_a_killed_publishs_m
     deletions = [batch for batch in store.batches if not all(rel.startswith("markers/gc-") for rel in batch)]
     assert deletions == [kept.deleted, sorted(set(gone.deleted) - set(kept.deleted))], "manifests first"
     assert not set(s3.objects(bucket)) & {f"static/{rel}" for rel in gone.deleted}
+
+
+def test_a_release_whose_manifest_gc_deleted_is_published_again_in_full(s3, tmp_path: Path) -> None:  # noqa: F811
+    """Rolling back to a release that gc collected: no manifest, so no shortcut; its files go up again."""
+    bucket = s3.bucket()
+    site = small_site(tmp_path / "site")
+    old_release = release_of(site)
+    first = published(s3, site, bucket)
+    time.sleep(1.05 - time.time() % 1)
+    build(site, PNG + b"B", "console.log('unrelated');\n" * 40)
+    published(s3, site, bucket)
+    collected = publish(s3, site, bucket, "--gc", "--keep", "1", "--grace", "0", "--json")
+    gone = set(json.loads(collected.stdout)["deleted"])
+    assert f"releases/{first['release']}/manifest.json" in gone and len(gone) > 1
+    back = published(s3, site, bucket, str(old_release))
+    assert back["requests"]["ListObjectsV2"] >= 2, "the full listing, after the look for a running gc"
+    assert set(back["uploaded"]) == gone | {"current.json"}
+    assert complete(s3, bucket)
