@@ -7,15 +7,16 @@ itself with a marker (a conditional put, then a delete when done; S3 reads are s
 - publish: ``markers/publish-<release>-<nonce>.json`` holds its manifest. A gc keeps every key a
   publish marker lists, the manifest's own key included, unless the marker is older than
   ``max(--grace, PUBLISH_LIFETIME)`` (left by a killed publish).
-- gc: ``markers/gc-<nonce>.json``. After writing its marker, and before trusting anything it saw (a
-  listing, a manifest), a publish waits until no gc marker younger than GC_LIFETIME is left, then
-  looks again and uploads what is gone, before it writes its manifest or pointer.
+- gc: ``markers/gc-<nonce>.json``. After writing its own marker, a publish waits until no gc marker
+  younger than GC_LIFETIME is left; only then does it list the prefix, or trust a manifest it finds
+  there (one it saw before is looked at again).
 
 Why no key a publish relies on can be lost: take a publish P and a gc G. If G's listing shows P's
 marker, G keeps P's keys. If not, P's marker came after that listing, so after G's marker: P then
-finds G's marker and waits until G has finished deleting (or sees it gone: finished already), so P's
-second look comes after all of G's deletions, and P restores what G took. Any later gc lists P's
-marker. The one clock assumption: a gc finishes within GC_LIFETIME (it stops deleting at half of it).
+finds G's marker and waits until G has finished deleting (or finds it gone: G finished already), so
+P lists after all of G's deletions and uploads what G took. Any later gc lists P's marker.
+The clock assumptions: a gc's deletions land within GC_LIFETIME of its marker (it starts no batch
+after half of it), and the machines' clocks agree with the store's to within minutes.
 """
 
 from __future__ import annotations
