@@ -160,3 +160,19 @@ def test_a_release_whose_manifest_gc_deleted_is_published_again_in_full(s3, tmp_
     assert back["requests"]["ListObjectsV2"] >= 2, "the full listing, after the look for a running gc"
     assert set(back["uploaded"]) == gone | {"current.json"}
     assert complete(s3, bucket)
+
+
+def test_a_gc_past_its_deadline_stops_before_the_next_batch_and_removes_its_marker(s3, tmp_path, monkeypatch) -> None:  # noqa: F811
+    """Past GC_DEADLINE a publish could take the gc's marker for a killed gc's: no batch starts then."""
+    import assetbuild.publish.gc as gc_module
+    from assetbuild.errors import ConfigError
+
+    bucket = s3.bucket()
+    site, _ = releases_a_b_then_c_built(s3, tmp_path / "site", bucket)
+    before = s3.objects(bucket)
+    monkeypatch.setattr(gc_module, "GC_DEADLINE", timedelta(0))
+    with pytest.raises(ConfigError) as stopped:
+        collect_garbage(Store(parse_target(f"s3://{bucket}/static"), s3.url), keep=1, grace=timedelta(0))
+    assert str(stopped.value) == (f"s3://{bucket}/static/: error: garbage collection stopped after 0 minutes, "
+                                  "0 of 2 batches deleted; run it again to finish")
+    assert s3.objects(bucket) == before, "nothing deleted, and no marker left"
