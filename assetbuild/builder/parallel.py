@@ -9,6 +9,7 @@ one pool to all its rounds, so workers (and their Dart Sass compilers) stay warm
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -20,6 +21,8 @@ PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _STOPS = {signal.SIGINT, signal.SIGTERM}
 T = TypeVar("T")
 R = TypeVar("R")
+_INHERITED: dict[int, Callable[[Any], Any]] = {}  # work functions set before the workers are forked
+_numbers = itertools.count()
 
 
 def default_jobs() -> int:
@@ -46,6 +49,7 @@ class Workers:
         self.jobs = jobs
         self.prepare = prepare
         self._pool: Any = None
+        self._inherited: list[int] = []  # keys of ``_INHERITED`` that this pool's workers were forked with
 
     def __enter__(self) -> Workers:
         return self
@@ -59,6 +63,9 @@ class Workers:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             pool.shutdown(wait=True, cancel_futures=cancel)
+        for key in self._inherited:
+            _INHERITED.pop(key, None)
+        self._inherited.clear()
 
     def map(
         self,
@@ -82,7 +89,8 @@ class Workers:
         if self.jobs <= 1 or len(items) <= 1:
             return Pending([list(range(len(items)))], [None], [fn(item) for item in items])
         batches = _batches(items, weight or (lambda item: 1), self.jobs)
-        return Pending(batches, [self._submit(fn, [items[i] for i in batch]) for batch in batches], None)
+        task = self._task(fn)
+        return Pending(batches, [self._submit(task, [items[i] for i in batch]) for batch in batches], None)
 
     def settle(self, pending: Pending[Any]) -> None:
         """Drop the work of ``pending`` that has not started and wait for the rest, leaving the pool up:
@@ -108,10 +116,22 @@ class Workers:
         """Queue ``fn`` over ``items`` for its side effects, ahead of whatever is queued next;
         nothing waits for it. With one job it is skipped: there is no idle core to fill."""
         if self.jobs > 1:
+            task = self._task(fn)
             for batch in _batches(items, weight, self.jobs):
-                self._submit(fn, [items[i] for i in batch])
+                self._submit(task, [items[i] for i in batch])
 
-    def _submit(self, fn: Callable[[T], R], batch: list[T]) -> Future[list[R]]:
+    def _task(self, fn: Callable[[T], R]) -> Callable[[list[T]], list[R]]:
+        """What each batch carries of ``fn``: the function itself, or only a number when the workers
+        are yet to be forked, since they are then born knowing it. (A bundle's work carries every
+        source file's name: 2.5 MB at copies=10, pickled again for each of its 16 batches.)"""
+        if self._pool is not None:
+            return functools.partial(_apply, fn)
+        key = next(_numbers)
+        _INHERITED[key] = fn
+        self._inherited.append(key)
+        return functools.partial(_apply_inherited, key)
+
+    def _submit(self, task: Callable[[list[T]], list[R]], batch: list[T]) -> Future[list[R]]:
         if self._pool is None:
             import multiprocessing  # here, not at the top: a no-op build never needs a pool
             from concurrent.futures import ProcessPoolExecutor
@@ -123,10 +143,10 @@ class Workers:
             # them until the pool is whole. The workers unblock them for themselves.
             held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
             try:
-                return self._pool.submit(functools.partial(_apply, fn), batch)
+                return self._pool.submit(task, batch)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        return self._pool.submit(functools.partial(_apply, fn), batch)
+        return self._pool.submit(task, batch)
 
 
 def die_with_parent(parent: int) -> None:
@@ -155,6 +175,10 @@ def _start_worker(parent: int, prepare: Callable[[], object] | None) -> None:
 
 def _apply(fn: Callable[[T], R], batch: list[T]) -> list[R]:
     return [fn(item) for item in batch]
+
+
+def _apply_inherited(key: int, batch: list[Any]) -> list[Any]:
+    return _apply(_INHERITED[key], batch)
 
 
 def _batches(items: Sequence[T], weight: Callable[[T], int], jobs: int) -> list[list[int]]:

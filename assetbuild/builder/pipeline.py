@@ -214,8 +214,16 @@ def _compile(
                   if references.kind_of(n) is None and not known.unchanged(the_plan.tree.files[n])]
         workers.start(functools.partial(precompress, encodings=config.compress, cache=cache), leaves,
                       weight=lambda item: os.path.getsize(item[1]))
-    results = workers.gather(pending, _stage(progress, "compiling bundles", len(the_plan.bundles)))
+    # The files published as they are, while the bundles compile.
     assets: dict[str, Asset] = {}
+    unreadable: list[AssetbuildError] = []
+    for name in the_plan.plain:
+        try:
+            assets[name] = _plain_asset(name, the_plan.tree.files[name], config, known)
+        except SourceError as err:
+            unreadable.append(err)
+    known.save()
+    results = workers.gather(pending, _stage(progress, "compiling bundles", len(the_plan.bundles)))
     read: dict[str, tuple[str, ...]] = {}
     for (name, inputs), (compiled, failures) in zip(the_plan.bundles.items(), results, strict=True):
         errors.extend(failures)
@@ -225,12 +233,7 @@ def _compile(
         data = compiled.data if compiled else b""  # a failed bundle still exists for reference checks
         source_map = compiled.source_map if compiled and config.source_maps else None
         assets[name] = Asset(name, data, inputs, f"bundle {name!r}", source_map)
-    for name in the_plan.plain:
-        try:
-            assets[name] = _plain_asset(name, the_plan.tree.files[name], config, known)
-        except SourceError as err:
-            errors.append(err)
-    known.save()
+    errors.extend(unreadable)
     return dict(sorted(assets.items())), read
 
 

@@ -4,7 +4,7 @@ Which files only the pruned releases list is read from where their manifests dif
 kept ones. A manifest is written one asset a line (``release.dump_manifest``), and an edit
 changes a few lines of 20,000: the lines a pruned manifest does not share with the kept ones
 name the candidates, and the kept manifests' own lines that the pruned one lacks name those
-that stay. Parsing every manifest whole took 0.35 s per build for 62,000 files.
+that stay. Parsing the pruned manifest and the kept ones took 0.35 s a build at 62,000 files.
 """
 
 from __future__ import annotations
@@ -42,29 +42,32 @@ def collect(output: Path, doomed: Iterable[Path], building: bool) -> list[Path]:
         os.rename(release, aside)
         remove_tree(aside)
         removed.append(release)
-    kept = [_read(p) for p in releases.iterdir() if not p.name.startswith(".")]
-    if any(raw is None for raw in kept):
-        return removed  # a kept release that cannot be read may list any file: delete none
+    kept = [p for p in releases.iterdir() if not p.name.startswith(".")]
+    theirs: set[bytes] = set()  # every line of every kept manifest, one manifest read at a time
+    for release in kept:
+        raw = _read(release)
+        if raw is None:
+            return removed  # a kept release that cannot be read may list any file: delete none
+        theirs.update(raw.split(b"\n"))  # split and compared in C: only the few lines that differ are read
     unused: set[str] = set()
     for raw in gone:
         if raw is not None:  # an unreadable manifest lists nothing
-            unused |= _only_in(raw, kept)  # type: ignore[arg-type]
+            unused |= _only_in(raw, theirs, kept)
     delete(store_of(output), unused)
     return removed
 
 
-def _only_in(raw: bytes, kept: list[bytes]) -> set[str]:
-    """The files manifest ``raw`` lists and none of ``kept`` does.
+def _only_in(raw: bytes, theirs: set[bytes], kept: list[Path]) -> set[str]:
+    """The files manifest ``raw`` lists and none of the ``kept`` releases (whose lines are ``theirs``) do.
 
     Exact because a manifest lists each file on one line only (a file's name is its asset's):
     a kept line that lists such a file cannot be one of ``raw``'s lines, so it is among the
     kept lines parsed. Manifests written otherwise (by older versions) are parsed whole."""
-    own = set(raw.split(b"\n"))  # every line, split and compared in C: only the few that differ are read
-    theirs = set().union(*(k.split(b"\n") for k in kept))
+    own = set(raw.split(b"\n"))
     gone, staying = _asset_lines(own - theirs), _asset_lines(theirs - own)
     gone, staying = _files_on(gone - staying), _files_on(staying - gone)
     if gone is None or staying is None:
-        return _files(raw) - set().union(*map(_files, kept))
+        return _files(raw) - set().union(*(_files(_read(release) or b"") for release in kept))
     return gone - staying
 
 

@@ -65,7 +65,16 @@ class Release:
 
 
 def content_type(name: str) -> str:
-    return _types().guess_type(name, strict=False)[0] or "application/octet-stream"
+    ext = posixpath.splitext(name)[1]
+    types = _types()
+    if ext and ":" not in name and ext not in types.suffix_map and ext not in types.encodings_map:
+        return _type_of_suffix(ext)  # what guess_type finds from the last suffix alone: asked once
+    return types.guess_type(name, strict=False)[0] or "application/octet-stream"
+
+
+@functools.cache
+def _type_of_suffix(ext: str) -> str:
+    return _types().guess_type("x" + ext, strict=False)[0] or "application/octet-stream"
 
 
 def assemble(
