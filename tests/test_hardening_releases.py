@@ -109,6 +109,26 @@ def test_a_hand_edited_manifest_fails_verify_and_is_repaired(tmp_path: Path) -> 
     assert path.read_bytes() == original
 
 
+def test_a_manifest_edited_after_no_op_builds_trusted_it_is_still_repaired(tmp_path: Path) -> None:
+    """A no-op build keeps the manifest's signature to skip reading it next time: an edit of the
+    same size, with its modification time put back, changes the signature all the same."""
+    site = write_project(tmp_path / "s", SITE, BUNDLES)
+    aged()
+    build(site)
+    aged()
+    for _ in range(2):  # the first no-op reads the manifest and keeps its signature; the second trusts it
+        assert "(unchanged, nothing written)" in build(site).stdout
+    path = current(site) / "manifest.json"
+    original, before = path.read_bytes(), path.stat()
+    edited = original.replace(b'"type": "image/svg+xml"', b'"type": "image/svg+xmm"')
+    assert len(edited) == len(original) and edited != original
+    path.write_bytes(edited)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    build(site)
+    assert path.read_bytes() == original
+    assert verify(current(site)) == []
+
+
 def hold_lock(output: Path) -> int:
     output.mkdir(parents=True, exist_ok=True)
     fd = os.open(output, os.O_RDONLY | os.O_DIRECTORY)

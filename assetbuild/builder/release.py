@@ -29,6 +29,7 @@ from ..manifest import MANIFEST_NAME, MANIFEST_VERSION, MAX_MANIFEST_BYTES
 from .current import RELEASES, TEMP_PREFIX, current_release
 from .folders import flush_tree, fsync_folder, make_folders, remove_tree, walk
 from .lock import flock_folder
+from .stamp import stamp_of_file
 from .store import listed, move_in, present, store_of, trusted_stamps, unchanged_folders
 
 if TYPE_CHECKING:
@@ -186,18 +187,25 @@ def looks_complete(
     hand-edited or damaged release is not. (About 50 ms for a store of 62,000 files; a file
     changed in place is ``verify``'s to find.)
 
-    ``stamps``: the store's folder signatures when this release was last found complete; if no
-    folder changed since, nothing can be missing and the store is not walked. Updated in place
-    to the signatures of a new walk (empty when too recent to be trusted).
+    ``stamps``: the store's folder signatures when this release was last found complete (and, with
+    ``digest``, the manifest's own): if none changed since, nothing can be missing and neither the
+    store is walked nor the manifest read. Updated in place to the signatures of a new walk (empty
+    when too recent to be trusted).
     """
+    store = store_of(folder.parent.parent)
+    own = f"../{RELEASES}/{folder.name}/{MANIFEST_NAME}"  # the manifest's signature, kept with the store's
+    if digest is not None and stamps and own in stamps and unchanged_folders(store, stamps):
+        return True  # the manifest that had the digest, and no file of the store removed, since
     try:
+        signature = stamp_of_file(str(folder / MANIFEST_NAME)) or ""  # taken before it is read
         raw = _read_small(folder / MANIFEST_NAME)
         if manifest is not None and raw != manifest:
             return False
         if digest is not None and hashlib.sha256(raw).hexdigest() != digest:
             return False
-        store = store_of(folder.parent.parent)
         if (manifest is not None or digest is not None) and stamps and unchanged_folders(store, stamps):
+            if digest is not None and signature:
+                stamps[own] = signature
             return True  # the very manifest, and no file of the store removed since it was complete
         document = json.loads(raw)
         if manifest is None and digest is None and not (document["release"] == folder.name == release_id(document)):
@@ -207,6 +215,8 @@ def looks_complete(
         if stamps is not None:
             stamps.clear()
             stamps.update(trusted_stamps(found) if complete else {})
+            if stamps and digest is not None and signature:
+                stamps[own] = signature
         return complete
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
