@@ -66,16 +66,22 @@ class Release:
 
 
 def content_type(name: str) -> str:
-    ext = posixpath.splitext(name)[1]
-    types = _types()
-    if ext and ":" not in name and ext not in types.suffix_map and ext not in types.encodings_map:
-        return _type_of_suffix(ext)  # what guess_type finds from the last suffix alone: asked once
-    return types.guess_type(name, strict=False)[0] or "application/octet-stream"
+    dot, slash = name.rfind("."), name.rfind("/")
+    if dot > slash + 1 and name[slash + 1] != "." and ":" not in name:  # what splitext takes as the suffix
+        found = _type_of_suffix(name[dot:])
+        if found is not None:
+            return found
+    return _types().guess_type(name, strict=False)[0] or "application/octet-stream"
 
 
 @functools.cache
-def _type_of_suffix(ext: str) -> str:
-    return _types().guess_type("x" + ext, strict=False)[0] or "application/octet-stream"
+def _type_of_suffix(ext: str) -> str | None:
+    """What ``guess_type`` finds from the last suffix alone, asked once per suffix; None for a suffix
+    that makes it look further (``.gz``, ``.tgz``...)."""
+    types = _types()
+    if ext in types.suffix_map or ext in types.encodings_map:
+        return None
+    return types.guess_type("x" + ext, strict=False)[0] or "application/octet-stream"
 
 
 def assemble(
