@@ -57,7 +57,8 @@ def stamp(config: Config, files: Iterable[tuple[str, str]], signatures: dict[str
     stamp is None (a build right after an edit is the common case)."""
     newest_trusted = time.time_ns() - RACY_SECONDS * 1_000_000_000
     taken: dict[str, str] = {} if signatures is None else signatures
-    lines: list[str] = []
+    names: list[str] = []
+    taken_in_order: list[str] = []
     trusted = True
     stat = os.stat
     for name, path in files:  # one stat a file is most of a no-op build: no call more than needed
@@ -70,10 +71,12 @@ def stamp(config: Config, files: Iterable[tuple[str, str]], signatures: dict[str
             trusted = False
             continue
         taken[path] = signature = signature_of(st)
-        lines.append(f"{name}\0{signature}\0")  # a name holds no NUL; a signature four numbers
+        names.append(name)
+        taken_in_order.append(signature)
     if not trusted:
         return None
-    return key_of(repr(config), versions(), "".join(lines))  # one part: a length each would cost more
+    # A name holds no NUL, a signature is four numbers: the two joins say which file had which.
+    return key_of(repr(config), versions(), "\0".join(names), "\0".join(taken_in_order))
 
 
 def stamp_of_file(path: str, newest_trusted: int | None = None) -> str | None:
