@@ -125,13 +125,16 @@ def map_bare(specifier: str, importmap: Mapping[str, str]) -> str | None:
 def cached_scan(data: bytes, cache: Cache) -> Scan:
     """``scan``, remembered in the build cache by the file's content (and the parser's version):
     a rebuild parses only the scripts that changed."""
-    found = remembered_scan(data, cache)
-    if found is None:
-        found = scan(data)
-        fields = asdict(found)
-        for ref in fields["specifiers"]:
-            ref["target"] = ref["target"].decode("utf-8", "surrogateescape")
-        cache.put("js-scan", _scan_key(data), json.dumps(fields, ensure_ascii=True).encode())
+    return remembered_scan(data, cache) or scan_and_remember(data, cache)
+
+
+def scan_and_remember(data: bytes, cache: Cache) -> Scan:
+    """``scan``, and its result put in the cache (for a script the cache was asked about already)."""
+    found = scan(data)
+    fields = asdict(found)
+    for ref in fields["specifiers"]:
+        ref["target"] = ref["target"].decode("utf-8", "surrogateescape")
+    cache.put("js-scan", _scan_key(data), json.dumps(fields, ensure_ascii=True).encode())
     return found
 
 

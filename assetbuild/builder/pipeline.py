@@ -141,7 +141,7 @@ def _scan_scripts(
     scans = {name: js_modules.remembered_scan(assets[name].data, cache)
              for name in assets if references.kind_of(name) == "js"}
     missing = [name for name, found in scans.items() if found is None]
-    work = functools.partial(js_modules.cached_scan, cache=cache)
+    work = functools.partial(js_modules.scan_and_remember, cache=cache)
     scans.update(zip(missing, workers.map(work, [assets[name].data for name in missing], done, weight=len),
                      strict=True))
     return scans  # type: ignore[return-value]
