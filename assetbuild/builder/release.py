@@ -210,19 +210,18 @@ def looks_complete(
         if digest is not None and hashlib.sha256(raw).hexdigest() != digest:
             return False
         if (manifest is not None or digest is not None) and stamps and unchanged_folders(store, stamps):
-            if digest is not None and signature:
-                stamps[own] = signature
-            return True  # the very manifest, and no file of the store removed since it was complete
-        document = json.loads(raw)
-        if manifest is None and digest is None and not (document["release"] == folder.name == release_id(document)):
-            return False
-        found: dict[str, str] = {}
-        complete = listed(document) <= present(store, found)
-        if stamps is not None:
-            stamps.clear()
-            stamps.update(trusted_stamps(found) if complete else {})
-            if stamps and digest is not None and signature:
-                stamps[own] = signature
+            complete = True  # the very manifest, and no file of the store removed since it was complete
+        else:
+            document = json.loads(raw)
+            if manifest is None and digest is None and not (document["release"] == folder.name == release_id(document)):
+                return False
+            found: dict[str, str] = {}
+            complete = listed(document) <= present(store, found)
+            if stamps is not None:
+                stamps.clear()
+                stamps.update(trusted_stamps(found) if complete else {})
+        if stamps and digest is not None and signature:  # stamps left only when complete and trusted
+            stamps[own] = signature
         return complete
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
