@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from conftest import REPO, http_get
 
 BRAND = "rgb(43, 108, 176)"
@@ -89,3 +92,12 @@ def check_production_page(url: str) -> None:
     assert status == 200 and b"__assetbuild__" not in body
     assert http_get(url, "/static/__assetbuild__/events")[0] == 404
     assert http_get(url, "/static/__assetbuild__/client.js")[0] == 404
+
+
+def ctrl_c_ends_uvicorn(process: subprocess.Popen) -> None:
+    """Ctrl-C with an event stream open: uvicorn exits 0, instead of waiting for the stream forever."""
+    process.send_signal(signal.SIGINT)
+    try:
+        assert process.wait(timeout=15) == 0
+    except subprocess.TimeoutExpired:
+        pytest.fail("uvicorn still waits for the open event stream")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, http_get
-from dev_browser import check_live_page, check_production_page, copy_demo, open_and_close_pages
+from dev_browser import check_live_page, check_production_page, copy_demo, ctrl_c_ends_uvicorn, open_and_close_pages
 from frameworks import Server, app_env, free_port
 from watching import Watcher
 
@@ -91,11 +91,7 @@ def test_ctrl_c_ends_open_event_streams(site: Path, browser) -> None:
     try:
         page = browser.new_page()
         page.goto(server.url + "/", wait_until="networkidle")  # its event stream stays open
-        server.process.send_signal(signal.SIGINT)
-        try:
-            assert server.process.wait(timeout=15) == 0
-        except subprocess.TimeoutExpired:
-            pytest.fail("uvicorn still waits for the open event stream")
+        ctrl_c_ends_uvicorn(server.process)  # with the stream still open
         page.close()
     finally:
         log = server.stop()

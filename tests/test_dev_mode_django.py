@@ -20,7 +20,15 @@ from pathlib import Path
 
 import pytest
 from conftest import http_get
-from dev_browser import HEADER, WAIT_MS, check_live_page, check_production_page, copy_demo, open_and_close_pages
+from dev_browser import (
+    HEADER,
+    WAIT_MS,
+    check_live_page,
+    check_production_page,
+    copy_demo,
+    ctrl_c_ends_uvicorn,
+    open_and_close_pages,
+)
 from frameworks import Server, app_env, write_apps
 from watching import Watcher
 
@@ -98,11 +106,7 @@ def test_asgi_django_streams_events_and_stops_on_ctrl_c(site: Path, door_too: bo
         events = conn.getresponse()
         assert events.status == 200 and events.getheader("Content-Type") == "text/event-stream"
         assert events.read(12) == b"retry: 500\n\n"
-        server.process.send_signal(signal.SIGINT)  # with the stream still open
-        try:
-            assert server.process.wait(timeout=15) == 0
-        except subprocess.TimeoutExpired:
-            pytest.fail("uvicorn still waits for the open event stream")
+        ctrl_c_ends_uvicorn(server.process)  # with the stream still open
         conn.close()
     finally:
         log = server.stop()
